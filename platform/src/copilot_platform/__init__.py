@@ -1,0 +1,1 @@
+"""Realtor AI Copilot platform: Pulumi components, one per tier."""

@@ -1,0 +1,5 @@
+import sys
+
+from copilot_api.cli import main
+
+sys.exit(main())

@@ -1,0 +1,44 @@
+"""The app factory: `create_app(settings)` builds a fresh Litestar app; nothing at import time."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from copilot_api import __version__
+from copilot_api.errors import exception_handlers
+from copilot_api.health.registry import HealthRegistry
+from copilot_api.health.routes import health_handlers
+from copilot_api.observability.logging import configure_logging
+from copilot_api.state import HEALTH, SETTINGS
+from copilot_api.storage.plugin import StoragePlugin
+from copilot_config import Settings, load_settings
+
+
+def create_app(settings: Settings) -> Litestar:
+    configure_logging(settings)
+    return Litestar(
+        route_handlers=[*health_handlers],
+        plugins=[StoragePlugin(settings)],
+        state=_initial_state(settings),
+        exception_handlers=exception_handlers,
+        openapi_config=OpenAPIConfig(
+            title="Realtor AI Copilot API",
+            version=__version__,
+            path="/docs",
+            render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+        ),
+        logging_config=None,  # configure_logging owns the root logger
+        debug=settings.debug,
+    )
+
+
+def create_app_from_environment() -> Litestar:
+    """Entry point for uvicorn's `--factory` mode (each worker reads the environment)."""
+    return create_app(load_settings())
+
+
+def _initial_state(settings: Settings) -> State:
+    return State({SETTINGS: settings, HEALTH: HealthRegistry()})

@@ -1,0 +1,131 @@
+"""The `copilot` command line: serve, db, config (capabilities add their own command groups).
+
+Errors a user can fix (a bad setting, a bad file) print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from copilot_api.observability.logging import configure_logging
+from copilot_api.storage.migrations import apply_migrations
+from copilot_api.storage.plugin import embedded_postgres_for
+from copilot_config import Settings, SettingsError, env_contract, load_settings
+
+EXIT_USAGE = 2
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    command: Command | None = getattr(args, "command", None)
+    if command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return command(args, load_settings())
+    except (SettingsError, CliError) as error:
+        print(f"copilot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="copilot", description="Realtor AI Copilot service")
+    groups = parser.add_subparsers(title="commands")
+
+    serve = groups.add_parser("serve", help="run the HTTP API (HOST, PORT, WORKERS)")
+    serve.add_argument(
+        "--reload", action="store_true", help="restart on code changes (development)"
+    )
+    serve.set_defaults(command=_serve)
+
+    db = groups.add_parser("db", help="database maintenance").add_subparsers(title="db commands")
+    db.add_parser("migrate", help="apply pending migrations").set_defaults(command=_db_migrate)
+
+    config = groups.add_parser("config", help="inspect settings").add_subparsers(
+        title="config commands"
+    )
+    config.add_parser("show", help="print the effective settings, secrets masked").set_defaults(
+        command=_config_show
+    )
+    config.add_parser("check", help="validate the settings and exit 0 or 2").set_defaults(
+        command=_config_check
+    )
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from copilot_api.app import create_app_from_environment
+
+    configure_logging(settings)
+    embedded = embedded_postgres_for(settings) if settings.uses_embedded_database else None
+    if embedded is not None:
+        # Started once here so that every worker shares it; workers see it as DATABASE_URL.
+        os.environ["DATABASE_URL"] = embedded.start()
+    # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; a no-op handler lets us
+    # continue to stop the embedded PostgreSQL and exit 0.
+    previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        uvicorn.run(
+            "copilot_api.app:create_app_from_environment"
+            if settings.workers > 1 or args.reload
+            else create_app_from_environment,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=None if args.reload else settings.workers,
+            reload=args.reload,
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=30,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _ignore_signal(signum: int, frame: FrameType | None) -> None:
+    """Swallow the signal uvicorn re-raises once it has shut down."""
+
+
+def _db_migrate(_: argparse.Namespace, settings: Settings) -> int:
+    embedded = embedded_postgres_for(settings) if settings.uses_embedded_database else None
+    url = embedded.start() if embedded else settings.database_url.get_secret_value()  # type: ignore[union-attr]
+    try:
+        applied = apply_migrations(url)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "none (up to date)"
+    print(f"applied migrations: {names}")
+    return 0
+
+
+def _config_show(_: argparse.Namespace, settings: Settings) -> int:
+    values = settings.model_dump(mode="json")  # SecretStr dumps as "**********"
+    shown = {variable.name: values[variable.name.lower()] for variable in env_contract()}
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
+def _config_check(_: argparse.Namespace, settings: Settings) -> int:
+    print(f"configuration is valid for ENVIRONMENT={settings.environment.value}")
+    return 0

@@ -1,0 +1,1 @@
+"""Health probes: liveness, readiness and a detailed report each capability contributes to."""

@@ -1,0 +1,1 @@
+"""Storage: the PostgreSQL pool, migrations, the embedded PostgreSQL and the Redis client."""

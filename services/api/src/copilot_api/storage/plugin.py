@@ -1,0 +1,130 @@
+"""Wires storage into the app: embedded or external PostgreSQL, migrations, the pool and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.plugins import InitPluginProtocol
+from redis.asyncio import Redis
+
+from copilot_api.health.registry import HealthRegistry
+from copilot_api.state import DATABASE, HEALTH, REDIS
+from copilot_api.storage.database import Database
+from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
+from copilot_api.storage.migrations import apply_migrations
+from copilot_api.storage.redis import connect_redis, ping_redis
+from copilot_config import Environment, Settings
+
+logger = logging.getLogger(__name__)
+
+
+def embedded_postgres_for(settings: Settings) -> EmbeddedPostgres:
+    tuning = ServerTuning(durable=settings.environment is not Environment.TEST)
+    return EmbeddedPostgres(settings.data_dir / "postgres", tuning)
+
+
+def provide_database(state: State) -> Database:
+    database: Database = state[DATABASE]
+    return database
+
+
+def provide_redis(state: State) -> Redis | None:
+    client: Redis | None = state.get(REDIS)
+    return client
+
+
+class StoragePlugin(InitPluginProtocol):
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.lifespan.append(self._lifespan)
+        app_config.dependencies["database"] = Provide(provide_database, sync_to_thread=False)
+        app_config.dependencies["redis"] = Provide(provide_redis, sync_to_thread=False)
+        return app_config
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        settings = self.settings
+        embedded: EmbeddedPostgres | None = None
+        if settings.database_url is None:
+            embedded = embedded_postgres_for(settings)
+            url = await asyncio.to_thread(embedded.start)
+        else:
+            url = settings.database_url.get_secret_value()
+        database = Database(
+            url,
+            min_size=settings.database_pool_min_size,
+            max_size=settings.database_pool_max_size,
+        )
+        redis = connect_redis(settings.redis_url.get_secret_value()) if settings.redis_url else None
+        try:
+            if settings.environment is not Environment.PRODUCTION:
+                # Production applies migrations as a deploy step (`copilot db migrate`).
+                await asyncio.to_thread(apply_migrations, url)
+            await database.open()
+            app.state[DATABASE] = database
+            app.state[REDIS] = redis
+            self._register_health(app.state[HEALTH], database, redis)
+            yield
+        finally:
+            await database.close()
+            if redis is not None:
+                await redis.aclose()
+            if embedded is not None:
+                await asyncio.to_thread(embedded.stop)
+
+    def _register_health(
+        self, registry: HealthRegistry, database: Database, redis: Redis | None
+    ) -> None:
+        timeout = registry.check_timeout
+
+        async def database_ready() -> None:
+            await database.ping(timeout)
+
+        async def database_detail() -> dict[str, Any]:
+            stats = database.stats()
+            pool = {
+                "size": stats.size,
+                "in_use": stats.in_use,
+                "idle": stats.idle,
+                "max_size": stats.max_size,
+                "waiting": stats.waiting,
+            }
+            try:
+                latency = await database.ping(timeout)
+            except Exception as error:
+                return {"status": "unhealthy", "error": type(error).__name__, "pool": pool}
+            return {"status": "healthy", "latency_ms": round(latency, 2), "pool": pool}
+
+        registry.add_readiness("database", database_ready)
+        registry.add_detail("database", database_detail)
+
+        if redis is None:
+            return
+
+        async def redis_ready() -> None:
+            await ping_redis(redis)
+
+        async def redis_detail() -> dict[str, Any]:
+            try:
+                latency = await ping_redis(redis)
+            except Exception as error:
+                return {
+                    "status": "degraded",
+                    "error": type(error).__name__,
+                    "fallback": "in-process caches, sessions and rate limits",
+                }
+            return {"status": "healthy", "latency_ms": round(latency, 2)}
+
+        # Redis down degrades the service (in-process fallbacks) but does not make it unready.
+        registry.add_readiness("redis", redis_ready, critical=False)
+        registry.add_detail("redis", redis_detail)
