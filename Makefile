@@ -43,3 +43,57 @@ format: fmt
 
 docs: install ## Regenerate the README configuration table from copilot_config
 	$(RUN) python scripts/sync_config_docs.py
+
+# --- Delivery: image, compose stack, deploys (README, "Operations") -------------------------
+IMAGE ?= realtor-ai-copilot/api
+TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+PROFILES ?=
+SERVICE ?=
+STACK ?=
+COMPOSE := docker compose $(foreach profile,$(PROFILES),--profile $(profile))
+COVERAGE := --cov=copilot_config --cov=copilot_api --cov=copilot_platform
+
+.PHONY: test-cov security docker-build docker-up docker-down docker-logs preview
+.PHONY: deploy-staging deploy-prod rollback ci-lint ci-test ci-build
+
+test-cov: install ## Tests with coverage (terminal report + coverage.xml)
+	$(RUN) pytest $(COVERAGE) --cov-report=term-missing:skip-covered --cov-report=xml
+
+security: install ## bandit over our packages (CI adds pip-audit)
+	$(RUN) bandit -q -r libs/config/src services/api/src platform/src --severity-level medium
+
+docker-build: ## Build the API image (IMAGE, TAG; needs a Docker engine)
+	IMAGE=$(IMAGE) scripts/deploy.sh build --tag $(TAG)
+
+docker-up: ## Start db, redis, app (PROFILES="monitoring production" adds the rest)
+	$(COMPOSE) up -d --build --wait
+
+docker-down: ## Stop the compose stack, every profile (volumes are kept)
+	docker compose --profile monitoring --profile production down --remove-orphans
+
+docker-logs: ## Follow the compose logs (SERVICE=app for one service)
+	$(COMPOSE) logs -f $(SERVICE)
+
+preview: ## pulumi preview: make preview STACK=staging|production
+	@case "$(STACK)" in staging|production) ;; \
+	  *) echo "usage: make preview STACK=staging|production (got '$(STACK)')" >&2; exit 2 ;; esac
+	pulumi preview --stack $(STACK) --diff --cwd $(CURDIR)
+
+deploy-staging: ## Test, deploy and verify staging; rolls back on failure
+	scripts/deploy.sh deploy staging
+
+deploy-prod: ## Test, deploy and verify production (asks first); rolls back on failure
+	scripts/deploy.sh deploy production
+
+rollback: ## Previous task-definition revision: make rollback STACK=staging|production
+	scripts/deploy.sh rollback $(STACK)
+
+ci-lint: lint security ## CI's lint and security jobs (pip-audit runs in CI only)
+
+ci-test: install ## CI's test job: coverage reports and JUnit XML
+	$(RUN) pytest $(COVERAGE) --cov-report=term-missing:skip-covered --cov-report=xml \
+	  --junitxml=test-results.xml
+
+ci-build: ## CI's build job: docker buildx build, loaded locally as IMAGE:TAG
+	docker buildx build --file services/api/Dockerfile --build-arg GIT_SHA=$(TAG) \
+	  --tag $(IMAGE):$(TAG) --load .

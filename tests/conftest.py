@@ -17,6 +17,9 @@ from copilot_api.app import create_app
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_config import Environment, Settings
 
+# Session-wide: fails the run if a secret shows up in any log output (see the module).
+pytest_plugins = ["tests.plugins.log_secrets"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -78,6 +78,8 @@ def _type_name(annotation: object) -> str:
         return " | ".join(_type_name(arg) for arg in args)
     if typing.get_origin(annotation) is typing.Literal:
         return "|".join(str(arg) for arg in args)
+    if typing.get_origin(annotation) in (list, tuple):
+        return "comma-separated list"
     if annotation is SecretStr:
         return "secret"
     if isinstance(annotation, type) and issubclass(annotation, Enum):
@@ -92,6 +94,9 @@ def _render_default(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        # Comma-separated in the environment; an empty list is the same as unset.
+        return ",".join(str(item) for item in value) or None
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)

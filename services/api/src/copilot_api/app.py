@@ -8,10 +8,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from copilot_api import __version__
+from copilot_api.ai.llm.plugin import LLMPlugin
+from copilot_api.cache.plugin import CachePlugin
 from copilot_api.errors import exception_handlers
+from copilot_api.experiments.plugin import ExperimentsPlugin
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.health.routes import health_handlers
 from copilot_api.observability.logging import configure_logging
+from copilot_api.observability.plugin import ObservabilityPlugin
+from copilot_api.security.plugin import SecurityPlugin
 from copilot_api.state import HEALTH, SETTINGS
 from copilot_api.storage.plugin import StoragePlugin
 from copilot_config import Settings, load_settings
@@ -21,7 +26,14 @@ def create_app(settings: Settings) -> Litestar:
     configure_logging(settings)
     return Litestar(
         route_handlers=[*health_handlers],
-        plugins=[StoragePlugin(settings)],
+        plugins=[
+            StoragePlugin(settings),
+            SecurityPlugin(settings),
+            ObservabilityPlugin(settings),
+            CachePlugin(settings),
+            LLMPlugin(settings),
+            ExperimentsPlugin(settings),
+        ],
         state=_initial_state(settings),
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(

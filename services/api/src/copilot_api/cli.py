@@ -8,15 +8,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 
+from copilot_api.listings.cli import register_listings_commands
 from copilot_api.observability.logging import configure_logging
+from copilot_api.observability.multiprocess import prepare_directory, remove_abandoned_directories
+from copilot_api.security.cli import add_key_commands
+from copilot_api.security.dev_key import announce_development_key
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.plugin import embedded_postgres_for
-from copilot_config import Settings, SettingsError, env_contract, load_settings
+from copilot_config import Environment, Settings, SettingsError, env_contract, load_settings
 
 EXIT_USAGE = 2
 
@@ -63,6 +69,8 @@ def _build_parser() -> argparse.ArgumentParser:
     config.add_parser("check", help="validate the settings and exit 0 or 2").set_defaults(
         command=_config_check
     )
+    add_key_commands(groups)
+    register_listings_commands(groups)
     return parser
 
 
@@ -76,6 +84,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if embedded is not None:
         # Started once here so that every worker shares it; workers see it as DATABASE_URL.
         os.environ["DATABASE_URL"] = embedded.start()
+    if settings.environment is Environment.DEVELOPMENT:  # prints the development API key
+        url = os.environ["DATABASE_URL"] if embedded else settings.database_url.get_secret_value()  # type: ignore[union-attr]
+        announce_development_key(settings, url)
+    metrics_dir = _prepare_metrics_directory(settings)
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; a no-op handler lets us
     # continue to stop the embedded PostgreSQL and exit 0.
     previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -92,6 +104,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log_config=None,
             proxy_headers=False,
             server_header=False,
+            access_log=False,  # the observability middleware logs each request
             timeout_graceful_shutdown=30,
         )
     finally:
@@ -99,7 +112,25 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             signal.signal(sig, handler)
         if embedded is not None:
             embedded.stop()
+        if metrics_dir is not None and settings.metrics_multiprocess_dir is None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _prepare_metrics_directory(settings: Settings) -> Path | None:
+    """Every worker writes its metrics here so /metrics can sum them; emptied before workers
+    start. Unset METRICS_MULTIPROCESS_DIR: a directory of this supervisor's own under DATA_DIR
+    (left-overs of supervisors that died are removed), passed to the workers by environment."""
+    if not settings.metrics_enabled:
+        return None
+    directory = settings.metrics_multiprocess_dir
+    if directory is None:
+        parent = settings.data_dir.resolve() / "metrics"
+        remove_abandoned_directories(parent)
+        directory = parent / str(os.getpid())
+        os.environ["METRICS_MULTIPROCESS_DIR"] = str(directory)
+    prepare_directory(directory)
+    return directory
 
 
 def _ignore_signal(signum: int, frame: FrameType | None) -> None:

@@ -13,11 +13,12 @@ from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
+from psycopg import AsyncConnection
 from redis.asyncio import Redis
 
 from copilot_api.health.registry import HealthRegistry
-from copilot_api.state import DATABASE, HEALTH, REDIS
-from copilot_api.storage.database import Database
+from copilot_api.state import DATABASE, DATABASE_CONFIGURERS, HEALTH, REDIS
+from copilot_api.storage.database import ConnectionConfigurer, Database
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.redis import connect_redis, ping_redis
@@ -29,6 +30,18 @@ logger = logging.getLogger(__name__)
 def embedded_postgres_for(settings: Settings) -> EmbeddedPostgres:
     tuning = ServerTuning(durable=settings.environment is not Environment.TEST)
     return EmbeddedPostgres(settings.data_dir / "postgres", tuning)
+
+
+def _run_all(configurers: list[ConnectionConfigurer]) -> ConnectionConfigurer | None:
+    """One pool hook running every capability's (`app.state[DATABASE_CONFIGURERS]`) in order."""
+    if not configurers:
+        return None
+
+    async def configure(connection: AsyncConnection) -> None:
+        for configurer in configurers:
+            await configurer(connection)
+
+    return configure
 
 
 def provide_database(state: State) -> Database:
@@ -64,6 +77,7 @@ class StoragePlugin(InitPluginProtocol):
             url,
             min_size=settings.database_pool_min_size,
             max_size=settings.database_pool_max_size,
+            configure=_run_all(app.state.get(DATABASE_CONFIGURERS, [])),
         )
         redis = connect_redis(settings.redis_url.get_secret_value()) if settings.redis_url else None
         try:

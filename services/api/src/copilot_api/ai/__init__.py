@@ -1,0 +1,1 @@
+"""AI: embeddings, LLM providers and prompt templates."""

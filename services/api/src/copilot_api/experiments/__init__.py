@@ -1,0 +1,1 @@
+"""A/B experiments: configuration, sticky assignment, exposures, feedback and results."""

@@ -1,0 +1,1 @@
+"""Property listings: RESO storage, ingest, query understanding and hybrid search."""

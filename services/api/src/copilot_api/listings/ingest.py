@@ -1,0 +1,159 @@
+"""Batched, idempotent ingest shared by the CLI, the bulk HTTP endpoint and the sample loader.
+
+Per batch: validate rows (bad ones are reported with their line and reason, the rest go on),
+skip rows whose normalised document is already stored, embed only rows whose text changed, then
+upsert the batch in ONE transaction, so an interrupted run never leaves half a batch behind.
+A key seen twice in a file is applied in order: the batch is flushed before the second one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import numpy as np
+from psycopg import AsyncConnection
+
+from copilot_api.ai.embeddings import EmbeddingProvider
+from copilot_api.listings import store
+from copilot_api.listings.sources import SourceRecord
+from copilot_api.listings.validation import InvalidListing, ValidListing, validate_listing
+
+logger = logging.getLogger(__name__)
+
+_ENCODER = msgspec.json.Encoder()
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    line: int
+    listing_key: str | None
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RejectedRow] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        return self.inserted + self.updated + self.unchanged + self.rejected
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+    def describe(self) -> str:
+        return (
+            f"inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"rejected {self.rejected} ({self.processed} rows in {self.seconds:.1f} s, "
+            f"{self.rows_per_second:,.0f} rows/s)"
+        )
+
+
+Progress = Callable[[int], None]
+
+
+class Ingestor:
+    """Writes records through one connection (autocommit; each batch opens its transaction)."""
+
+    def __init__(
+        self,
+        connection: AsyncConnection[Any],
+        provider: EmbeddingProvider,
+        *,
+        batch_size: int,
+        on_progress: Progress | None = None,
+        max_reported_errors: int = 1_000,
+    ) -> None:
+        self._connection = connection
+        self._provider = provider
+        self._batch_size = batch_size
+        self._on_progress = on_progress
+        self._max_reported_errors = max_reported_errors
+        self._summary = IngestSummary()
+        self._batch: list[ValidListing] = []
+        self._batch_keys: set[str] = set()
+        self._pending_progress = 0
+
+    async def run(self, records: Iterable[SourceRecord]) -> IngestSummary:
+        """Ingest every record; the embedding space must already be bound (see loading.py)."""
+        started = time.perf_counter()
+        try:
+            for record in records:
+                await self._add(record)
+            await self._flush()
+        finally:
+            self._summary.seconds = time.perf_counter() - started
+        return self._summary
+
+    async def _add(self, record: SourceRecord) -> None:
+        if record.fields is None:
+            self._reject(record.line, None, record.error or "unreadable record")
+            return
+        try:
+            listing = validate_listing(record.fields)
+        except InvalidListing as invalid:
+            self._reject(record.line, invalid.key, "; ".join(invalid.reasons))
+            return
+        if listing.key in self._batch_keys:
+            await self._flush()  # apply the earlier version first, then this one
+        self._batch.append(listing)
+        self._batch_keys.add(listing.key)
+        if len(self._batch) >= self._batch_size:
+            await self._flush()
+
+    def _reject(self, line: int, key: str | None, reason: str) -> None:
+        self._summary.rejected += 1
+        if len(self._summary.errors) < self._max_reported_errors:
+            self._summary.errors.append(RejectedRow(line, key, reason))
+        self._pending_progress += 1
+
+    async def _flush(self) -> None:
+        batch, self._batch, self._batch_keys = self._batch, [], set()
+        if batch:
+            await self._write(batch)
+        if self._on_progress is not None and (self._pending_progress or batch):
+            self._on_progress(self._pending_progress + len(batch))
+        self._pending_progress = 0
+
+    async def _write(self, batch: list[ValidListing]) -> None:
+        existing = await store.existing_hashes(self._connection, [row.key for row in batch])
+        changed = [row for row in batch if existing.get(row.key, (b"",))[0] != row.content_hash]
+        self._summary.unchanged += len(batch) - len(changed)
+        if not changed:
+            return
+        to_embed = [
+            row for row in changed if row.key not in existing or existing[row.key][1] != row.text_hash
+        ]
+        vectors = await self._provider.embed([row.text for row in to_embed]) if to_embed else None
+        by_key = {row.key: index for index, row in enumerate(to_embed)}
+        prepared = [
+            store.PreparedRow(
+                row, None if vectors is None or row.key not in by_key else vectors[by_key[row.key]]
+            )
+            for row in changed
+        ]
+        documents = [_ENCODER.encode(row.data).decode() for row in changed]
+        async with self._connection.transaction():
+            outcome, needs_vector = await store.write_batch(self._connection, prepared, documents)
+            if needs_vector:
+                await self._embed_missing(changed, needs_vector)
+        self._summary.inserted += outcome.inserted
+        self._summary.updated += outcome.updated
+        self._summary.unchanged += outcome.unchanged
+
+    async def _embed_missing(self, rows: list[ValidListing], keys: list[str]) -> None:
+        """Rows whose stored vector could not be reused (changed concurrently): embed now."""
+        texts = {row.key: row.text for row in rows}
+        vectors = await self._provider.embed([texts[key] for key in keys])
+        await store.store_embeddings(self._connection, keys, np.asarray(vectors))

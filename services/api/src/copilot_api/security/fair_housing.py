@@ -1,0 +1,501 @@
+"""The fair-housing guard, both directions: refusing steering queries, cleaning generated text.
+
+Queries (`check_query`, `guard_query`). The line drawn is between describing the home and
+choosing the people. A query is refused when it asks for more or fewer people of a protected
+class (race, color, religion, sex, disability, familial status, national origin, plus the common
+state additions: source of income, age, marital status, sexual orientation and gender identity,
+military status): "a white neighborhood", "no kids in the building", "Christian area", "no
+Section 8", "neighbors who are Asian". Describing the property, its features or what is nearby
+passes: "wheelchair accessible", "family room", "near an elementary school", "55+ community".
+
+Rule choices worth knowing (each is a judgment, documented so it can be revisited):
+- Places of worship are amenities: "walk to church", "close to a synagogue", "near a mosque"
+  pass. HUD's 1995 advertising guidance warns about religious *preferences* ("Christian home"),
+  not about naming nearby places; the user is describing where they want to be, not who
+  should live there. The same query rules would refuse "Christian neighborhood".
+- Ambiguous colour words ("white", "black", "brown") count only next to a word about people or
+  an area ("white neighborhood", "mostly white", "black neighbors"), never as colours of things
+  ("white kitchen", "black granite") or in place names ("Black Mountain", "White Plains").
+- "<group> community center / school / restaurant / market" is an amenity, not a population.
+- Housing for older persons (HOPA, 55+/62+): with such a marker in the query, limits by age or
+  on children ("55+ community, no kids") are lawful and pass.
+- "Accepts Section 8 / vouchers" passes (a voucher holder searching); "no Section 8" is refused.
+- A buyer describing their own household ("for my kids", "room for a growing family",
+  "kid-friendly yard", "family-friendly") passes; asking about how many children, families,
+  retirees... live somewhere ("lots of young families", "few kids") is refused: it is the
+  demographic question agents are trained not to answer.
+- "Racially diverse" / "integrated" are refused too: any request about the racial make-up of a
+  neighborhood is steering, whichever way it points.
+
+Generated text (`review_generated_text`): every sentence is checked with the query rules (a
+steering sentence is removed), then phrase rules from HUD advertising guidance rewrite audience
+phrases neutrally ("perfect for a young couple" -> "perfect for many lifestyles", "master
+bedroom" -> "primary bedroom") or flag them for review. The word lists live in the YAML files
+next to this module and are compiled once, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+from copilot_api.observability.security_events import log_security_event
+
+QUERY_RULES_FILE = "fair_housing_queries.yaml"
+TEXT_RULES_FILE = "fair_housing_advertising.yaml"
+REFUSAL_EVENT = "fair_housing_refusal"
+
+Action = Literal["rewritten", "removed", "flagged"]
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceReason:
+    protected_class: str
+    label: str
+    matched: str
+    rule: str
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceResult:
+    blocked: bool
+    reasons: tuple[ComplianceReason, ...] = ()
+    message: str | None = None
+    rules_version: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "blocked": self.blocked,
+            "reasons": [asdict(reason) for reason in self.reasons],
+            "message": self.message,
+            "rules_version": self.rules_version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TextFinding:
+    rule: str
+    protected_class: str
+    severity: str
+    action: Action
+    matched: str
+    replacement: str | None
+    explanation: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def check_query(text: str) -> ComplianceResult:
+    """Pure: does this search query ask to steer by a protected class?"""
+    return query_rules().evaluate(text)
+
+
+def guard_query(
+    text: str, *, user_id: str | None = None, ip_address: str | None = None
+) -> ComplianceResult:
+    """`check_query`, logging a compliance event when the query is refused.
+
+    The event names the protected classes and the matched phrases, not the whole query.
+    """
+    result = check_query(text)
+    if result.blocked:
+        log_security_event(
+            REFUSAL_EVENT,
+            "medium",
+            "search query refused by the fair-housing guard",
+            user_id=user_id,
+            ip_address=ip_address,
+            protected_classes=sorted({reason.protected_class for reason in result.reasons}),
+            matched=[reason.matched for reason in result.reasons],
+            rules_version=result.rules_version,
+        )
+    return result
+
+
+def review_generated_text(
+    text: str, *, housing_for_older_persons: bool = False
+) -> tuple[str, list[TextFinding]]:
+    """Pure: the text with steering sentences removed and risky phrases rewritten, and what was
+    found. `housing_for_older_persons`: the listing is HOPA housing (55+/62+), where age limits
+    and "adults only" are lawful."""
+    return text_rules().review(text, housing_for_older_persons=housing_for_older_persons)
+
+
+# --- query rules --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ProtectedClass:
+    key: str
+    label: str
+    law: str
+    composition: bool
+    hopa_exempt: bool
+    density: bool
+    terms: tuple[str, ...]
+    ambiguous_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    protected_class: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(slots=True)
+class QueryRules:
+    version: str
+    classes: Mapping[str, _ProtectedClass]
+    rules: list[_Rule]
+    hopa: re.Pattern[str]
+    explanations: Mapping[str, str]
+
+    def evaluate(self, text: str, *, older_persons_housing: bool = False) -> ComplianceResult:
+        normalized = normalize(text)
+        older_persons = older_persons_housing or bool(self.hopa.search(normalized))
+        reasons: dict[tuple[str, str], ComplianceReason] = {}
+        for rule in self.rules:
+            match = rule.pattern.search(normalized)
+            if match is None:
+                continue
+            protected = self.classes[rule.protected_class]
+            if older_persons and protected.hopa_exempt:
+                continue
+            matched = match.group(0).strip()
+            key = (protected.key, matched)
+            if key not in reasons:
+                reasons[key] = ComplianceReason(
+                    protected_class=protected.key,
+                    label=protected.label,
+                    matched=matched,
+                    rule=rule.name,
+                    explanation=self._explain(protected),
+                )
+        if not reasons:
+            return ComplianceResult(False, rules_version=self.version)
+        found = tuple(reasons.values())
+        labels = list(dict.fromkeys(reason.label for reason in found))
+        message = self.explanations["refusal"].format(labels=_join(labels))
+        return ComplianceResult(True, found, message, self.version)
+
+    def _explain(self, protected: _ProtectedClass) -> str:
+        text = self.explanations["steering"].format(label=protected.label, law=protected.law)
+        if protected.hopa_exempt:
+            text += " " + self.explanations["hopa"]
+        return text
+
+
+def _join(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def normalize(text: str) -> str:
+    """Lower case, hyphens/slashes as spaces, punctuation other than , . ; : ! ? + ' % dropped."""
+    lowered = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
+    spaced = re.sub(r"[-_/]+", " ", lowered)
+    cleaned = re.sub(r"[^\w\s+',.;:!?%]", " ", spaced)
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
+def _words(phrases: Iterable[str]) -> str:
+    """An alternation of whole phrases, longest first so "section 8 housing" beats "section 8"."""
+    listed = list(phrases)
+    for phrase in listed:
+        if not isinstance(phrase, str):
+            # YAML reads a bare no/yes/on/off as a boolean: such words must be quoted.
+            raise ValueError(f"fair-housing word lists hold text, not {phrase!r}")
+    unique = sorted({normalize(phrase) for phrase in listed}, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(re.escape(word) for word in p.split()) for p in unique)
+    return rf"(?<![\w+])(?:{alternatives})(?![\w+])"
+
+
+def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
+    classes = {
+        key: _ProtectedClass(
+            key=key,
+            label=spec["label"],
+            law=spec["law"],
+            composition=bool(spec.get("composition", False)),
+            hopa_exempt=bool(spec.get("hopa_exempt", False)),
+            density=bool(spec.get("density", False)),
+            terms=tuple(spec.get("terms", ())),
+            ambiguous_terms=tuple(spec.get("ambiguous_terms", ())),
+        )
+        for key, spec in raw["classes"].items()
+    }
+    people = raw["people_nouns"]
+    places = raw["place_nouns"]
+    physical = raw["physical_place_nouns"]
+    not_amenity = rf"(?!\s+{_words(raw['amenity_followers'])})"
+    nouns_all = _words([*people, *places, *physical])
+    nouns_area = _words([*people, *places])
+    people_or_place = _words([*people, *places, *physical])
+    linker = r"(?:(?:only|dominated|majority|heavy|populated|owned|run|filled)\s+)?"
+    determiner = r"(?:(?:the|any|other|more|fewer)\s+)?"
+    # After an ambiguous colour word: the end, punctuation, a word about people or places, or
+    # a joining word ("mostly white, near downtown", "no black neighbors").
+    colour_context = (
+        rf"(?=\s*(?:$|[,.;:!?]|{nouns_area}|(?:and|or|in|near|around|with|please|only)\b))"
+    )
+    exclusions = _words(raw["exclusion_quantifiers"])
+    compositions = _words([*raw["composition_quantifiers"], *raw["exclusion_quantifiers"]])
+    density = _words([*raw["density_quantifiers"], *raw["exclusion_quantifiers"]])
+    degree = rf"(?:{_words(raw['degree_words'])}\s+)?"
+    being = _words(raw["relative_verbs"])
+    places_all = _words([*places, *physical])
+    negations = _words(raw["exclusion_negations"])
+    verbs = _words(raw["exclusion_verbs"])
+    after = _words(raw["exclusion_after"])
+    only = _words(raw["only_words"])
+
+    rules: list[_Rule] = []
+
+    def add(name: str, protected: _ProtectedClass, pattern: str) -> None:
+        rules.append(_Rule(name, protected.key, re.compile(pattern)))
+
+    for protected in classes.values():
+        terms = _words(protected.terms) if protected.terms else None
+        ambiguous = _words(protected.ambiguous_terms) if protected.ambiguous_terms else None
+        quantifiers = (
+            compositions if protected.composition else density if protected.density else exclusions
+        )
+        if terms:
+            add("exclusion", protected, rf"{quantifiers}\s+{determiner}{terms}{not_amenity}")
+            add("refuses", protected, rf"{negations}\s+(?:\w+\s+)?{verbs}\s+{determiner}{terms}")
+            add("not_allowed", protected, rf"{terms}\s+(?:(?:are|is|be)\s+)?{after}")
+            add("only", protected, rf"{terms}\s+(?:{_words(people)}\s+)?{only}")
+            add("only", protected, rf"{only}\s+(?:for\s+)?{terms}{not_amenity}")
+            add(
+                "avoid_places_with",
+                protected,
+                rf"{exclusions}\s+(?:the\s+)?{places_all}\s+(?:with|that\s+have|that\s+has|"
+                rf"where\s+there\s+are|full\s+of)\s+(?:\w+\s+)?{terms}{not_amenity}",
+            )
+        if protected.composition and terms:
+            add("composition", protected, rf"{terms}\s+{linker}{nouns_all}{not_amenity}")
+            add(
+                "relative",
+                protected,
+                rf"{people_or_place}\s+(?:who|that|which|where)\s+{being}\s+"
+                rf"{degree}{terms}",
+            )
+            add("for_group", protected, rf"{places_all}\s+(?:just\s+|only\s+)?for\s+{terms}")
+            add(
+                "where_they_live",
+                protected,
+                rf"where\s+(?:(?:the|most|all|other|only)\s+)?{terms}"
+                rf"(?:\s+{_words(people)})?\s+(?:live|lives|reside|resides|are)\b",
+            )
+            add(
+                "live_among",
+                protected,
+                rf"(?:live|living|lives)\s+(?:near|with|among|around|next\s+to|by)\s+"
+                rf"(?:(?:other|more|fellow)\s+)?{terms}{not_amenity}",
+            )
+        if protected.composition and ambiguous:
+            add("composition", protected, rf"{ambiguous}\s+{linker}{nouns_area}{not_amenity}")
+            add("exclusion", protected, rf"{compositions}\s+(?:the\s+)?{ambiguous}{colour_context}")
+            add("only", protected, rf"{ambiguous}\s+{only}")
+            add(
+                "relative",
+                protected,
+                rf"{people_or_place}\s+(?:who|that|which|where)\s+{being}\s+"
+                rf"{degree}{ambiguous}{colour_context}",
+            )
+            add(
+                "where_they_live",
+                protected,
+                rf"where\s+(?:(?:the|most|all|other|only)\s+)?{ambiguous}\s+{_words(people)}"
+                rf"\s+(?:live|lives|reside|resides|are)\b",
+            )
+    for entry in raw["coded_phrases"]:
+        rules.append(_Rule("coded_phrase", entry["class"], re.compile(_words([entry["phrase"]]))))
+    unknown = {rule.protected_class for rule in rules} - set(classes)
+    if unknown:
+        raise ValueError(f"{QUERY_RULES_FILE}: coded phrases name unknown classes {unknown}")
+    return QueryRules(
+        version=str(raw["version"]),
+        classes=classes,
+        rules=rules,
+        hopa=re.compile(_words(raw["hopa_markers"])),
+        explanations=raw["explanations"],
+    )
+
+
+@functools.cache
+def query_rules() -> QueryRules:
+    return _build_query_rules(_load(QUERY_RULES_FILE))
+
+
+# --- generated-text rules -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _TextRule:
+    id: str
+    pattern: re.Pattern[str]
+    action: Literal["rewrite", "remove_sentence", "flag"]
+    replacement: str | None
+    severity: str
+    protected_class: str
+    explanation: str
+    unless_older_persons_housing: bool
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])(\s+)")
+
+
+@dataclass(slots=True)
+class TextRules:
+    version: str
+    rules: list[_TextRule]
+    queries: QueryRules
+
+    def review(
+        self, text: str, *, housing_for_older_persons: bool
+    ) -> tuple[str, list[TextFinding]]:
+        findings: list[TextFinding] = []
+        lines = [
+            self._review_line(line, findings, housing_for_older_persons)
+            for line in text.split("\n")
+        ]
+        cleaned = "\n".join(lines)
+        cleaned = re.sub(r"\n{3,}", "\n\n", cleaned).strip()
+        return cleaned, findings
+
+    def _review_line(self, line: str, findings: list[TextFinding], older: bool) -> str:
+        # Split after . ! ? followed by whitespace, keeping the whitespace: "$1.5 million" and
+        # "0.25-acre" stay whole, and the surviving sentences keep their original spacing.
+        parts = _SENTENCE_BREAK.split(line)
+        kept: list[str] = []
+        for index in range(0, len(parts), 2):
+            sentence = parts[index]
+            spacing = parts[index + 1] if index + 1 < len(parts) else ""
+            if sentence.strip():
+                sentence = self._review_sentence(sentence, findings, older)
+                if not sentence:
+                    continue
+            kept.append(sentence + spacing)
+        joined = "".join(kept)
+        return joined if line[-1:].isspace() else joined.rstrip()
+
+    def _review_sentence(self, sentence: str, findings: list[TextFinding], older: bool) -> str:
+        steering = self.queries.evaluate(sentence, older_persons_housing=older)
+        if steering.blocked:
+            reason = steering.reasons[0]
+            findings.append(
+                TextFinding(
+                    rule=f"steering:{reason.rule}",
+                    protected_class=reason.protected_class,
+                    severity="violation",
+                    action="removed",
+                    matched=reason.matched,
+                    replacement=None,
+                    explanation=f"Selects by {reason.label}; the sentence was removed.",
+                )
+            )
+            return ""
+        for rule in self.rules:
+            if older and rule.unless_older_persons_housing:
+                continue
+            match = rule.pattern.search(sentence.lower())
+            if match is None:
+                continue
+            original = sentence[match.start() : match.end()]
+            if rule.action == "remove_sentence":
+                findings.append(self._finding(rule, "removed", original, None))
+                return ""
+            if rule.action == "flag":
+                findings.append(self._finding(rule, "flagged", original, None))
+                continue
+            sentence = self._rewrite(rule, sentence, findings)
+        return sentence
+
+    def _rewrite(self, rule: _TextRule, sentence: str, findings: list[TextFinding]) -> str:
+        assert rule.replacement is not None
+        pieces: list[str] = []
+        position = 0
+        lowered = sentence.lower()
+        for match in rule.pattern.finditer(lowered):
+            original = sentence[match.start() : match.end()]
+            replacement = _keep_case(original, match.expand(rule.replacement))
+            findings.append(self._finding(rule, "rewritten", original, replacement))
+            pieces.extend([sentence[position : match.start()], replacement])
+            position = match.end()
+        pieces.append(sentence[position:])
+        return "".join(pieces)
+
+    @staticmethod
+    def _finding(
+        rule: _TextRule, action: Action, matched: str, replacement: str | None
+    ) -> TextFinding:
+        return TextFinding(
+            rule=rule.id,
+            protected_class=rule.protected_class,
+            severity=rule.severity,
+            action=action,
+            matched=matched,
+            replacement=replacement,
+            explanation=rule.explanation,
+        )
+
+
+def _keep_case(original: str, replacement: str) -> str:
+    collapsed = re.sub(r"\s+", " ", replacement).strip()
+    if original[:1].isupper():
+        return collapsed[:1].upper() + collapsed[1:]
+    return collapsed
+
+
+def _build_text_rules(raw: Mapping[str, Any], queries: QueryRules) -> TextRules:
+    rules = []
+    for entry in raw["rules"]:
+        action = entry["action"]
+        if action not in {"rewrite", "remove_sentence", "flag"}:
+            raise ValueError(f"{TEXT_RULES_FILE}: rule {entry['id']} has unknown action {action}")
+        if action == "rewrite" and not entry.get("replacement"):
+            raise ValueError(f"{TEXT_RULES_FILE}: rewrite rule {entry['id']} needs a replacement")
+        if entry["protected_class"] not in queries.classes:
+            raise ValueError(f"{TEXT_RULES_FILE}: rule {entry['id']} names an unknown class")
+        rules.append(
+            _TextRule(
+                id=entry["id"],
+                pattern=re.compile(entry["pattern"]),
+                action=action,
+                replacement=entry.get("replacement"),
+                severity=entry["severity"],
+                protected_class=entry["protected_class"],
+                explanation=entry["explanation"],
+                unless_older_persons_housing=bool(
+                    entry.get("unless_older_persons_housing", False)
+                ),
+            )
+        )
+    return TextRules(version=str(raw["version"]), rules=rules, queries=queries)
+
+
+@functools.cache
+def text_rules() -> TextRules:
+    return _build_text_rules(_load(TEXT_RULES_FILE), query_rules())
+
+
+def _load(name: str) -> Mapping[str, Any]:
+    data = yaml.safe_load(
+        resources.files("copilot_api.security").joinpath(name).read_text(encoding="utf-8")
+    )
+    if not isinstance(data, dict):
+        raise ValueError(f"{name} must be a mapping")
+    return data

@@ -1,0 +1,1 @@
+"""Declarative AI workflows: YAML definitions, typed steps, an engine that records executions."""

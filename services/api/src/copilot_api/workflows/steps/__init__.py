@@ -1,0 +1,1 @@
+"""Step types: each is a class with a typed `Params` model and an async `run`."""

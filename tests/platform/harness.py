@@ -1,0 +1,151 @@
+"""Run the real Pulumi program in-process against `RecordingMocks`, one stack at a time.
+
+Pulumi's runtime state (mocks, config, root stack) is global: `run_program` resets all of it
+before each run, so runs never see each other's resources or exports.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pulumi
+import pulumi.runtime.settings
+import yaml
+
+from copilot_platform.config import PROJECT, StackConfig, parse_stack_config
+from copilot_platform.program import Tiers, main
+from tests.conftest import REPO_ROOT
+from tests.platform.mocks import RecordedResource, RecordingMocks
+from tests.platform.policies import Inputs, Policy, StackFacts, policies_for
+
+STACKS = ("staging", "production")
+# What CI passes (`pulumi config set imageTag $GITHUB_SHA`): keeps runs independent of git state.
+IMAGE_TAG = "0123456789abcdef0123456789abcdef01234567"
+OPENAI_KEY = "sk-proj-Zq3v9TtWm2Lr8Ky5Np4Hb7Fd1Gc6Jx0S"
+
+
+@dataclass(frozen=True)
+class StackRun:
+    stack: str
+    config: Mapping[str, Any]
+    resources: Sequence[RecordedResource]
+    outputs: Mapping[str, Any]
+    secret_outputs: frozenset[str]
+    calls: Sequence[tuple[str, Mapping[str, Any]]]
+    tiers: Tiers
+    root: pulumi.Resource
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [resource for resource in self.resources if resource.type == type_]
+
+    def one(self, type_: str) -> RecordedResource:
+        found = self.of_type(type_)
+        assert len(found) == 1, f"expected one {type_}, found {len(found)}"
+        return found[0]
+
+    @property
+    def graph(self) -> list[tuple[str, Inputs]]:
+        """The `(type, inputs)` pairs the policies check."""
+        return [(resource.type, resource.inputs) for resource in self.resources]
+
+    def by_id(self, resource_id: str) -> RecordedResource:
+        for resource in self.resources:
+            if resource.id == resource_id:
+                return resource
+        raise KeyError(resource_id)
+
+
+def stack_file_config(stack: str) -> dict[str, Any]:
+    """The `config:` block of `Pulumi.<stack>.yaml`, keys as written (`aws:region`, ...)."""
+    text = (REPO_ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    config: dict[str, Any] = document["config"]
+    return config
+
+
+def operator_config(stack: str, **overrides: Any) -> dict[str, Any]:
+    """The stack file plus what an operator sets from the command line (tag, OpenAI key)."""
+    config = stack_file_config(stack)
+    config[f"{PROJECT}:imageTag"] = IMAGE_TAG
+    config[f"{PROJECT}:appSecrets"] = {"OPENAI_API_KEY": OPENAI_KEY}
+    for key, value in overrides.items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if value is None:
+            config.pop(full_key, None)
+        else:
+            config[full_key] = value
+    return config
+
+
+def parsed_config(config: Mapping[str, Any]) -> StackConfig:
+    """The typed model the program builds from `config`."""
+    prefix = f"{PROJECT}:"
+    values = {
+        key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)
+    }
+    return parse_stack_config(values, config.get("aws:region"))
+
+
+def stack_policies(config: Mapping[str, Any]) -> list[Policy]:
+    """The policies that apply to a stack, from the facts of its configuration."""
+    stack = parsed_config(config)
+    facts = StackFacts(
+        environment=stack.environment,
+        https=stack.domain is not None,
+        container_port=stack.service.container_port,
+    )
+    return policies_for(facts, alarm_email=stack.alarm_email, image_tag=IMAGE_TAG)
+
+
+def _encode(value: Any) -> str:
+    """Config values as the engine hands them to the program: objects as JSON, scalars as text."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def run_program(stack: str, config: Mapping[str, Any], repo_root: Path = REPO_ROOT) -> StackRun:
+    mocks = RecordingMocks(region=str(config.get("aws:region", "us-east-1")))
+    # A fresh root stack, settings and config for every run: nothing leaks between runs.
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(
+        {key: _encode(value) for key, value in config.items()},
+        [f"{PROJECT}:appSecrets"],
+    )
+    captured: dict[str, Any] = {}
+
+    async def collect_outputs(outputs: Mapping[str, Any]) -> None:
+        values: dict[str, Any] = {}
+        secret: set[str] = set()
+        for name, value in outputs.items():
+            output = pulumi.Output.from_input(value)
+            values[name] = await output.future()
+            if await output.is_secret():
+                secret.add(name)
+        captured["outputs"] = values
+        captured["secret_outputs"] = frozenset(secret)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]  # the SDK's decorator is untyped
+    def program() -> pulumi.Output[None]:
+        captured["tiers"] = main(repo_root)
+        root = pulumi.runtime.settings.get_root_resource()
+        captured["root"] = root
+        outputs = cast(dict[str, Any], getattr(root, "outputs", {}))
+        return pulumi.Output.from_input(collect_outputs(dict(outputs)))
+
+    program()
+    return StackRun(
+        stack=stack,
+        config=dict(config),
+        resources=tuple(mocks.resources),
+        outputs=captured["outputs"],
+        secret_outputs=captured["secret_outputs"],
+        calls=tuple(mocks.calls),
+        tiers=captured["tiers"],
+        root=captured["root"],
+    )

@@ -1,0 +1,143 @@
+"""The fair-housing guard on incoming queries: refusal and over-refusal rates, and the rules."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from copilot_api.security.fair_housing import (
+    REFUSAL_EVENT,
+    check_query,
+    guard_query,
+    normalize,
+)
+from tests.unit.fair_housing.phrasings import LAWFUL, STEERING
+
+MIN_REFUSAL_RATE = 0.95
+MAX_OVER_REFUSAL_RATE = 0.05
+
+
+def test_the_labelled_sets_are_large_enough() -> None:
+    assert len(STEERING) >= 40
+    assert len(LAWFUL) >= 40
+    assert not set(STEERING) & set(LAWFUL)
+
+
+def test_refusal_rate_on_the_steering_set() -> None:
+    missed = [query for query in STEERING if not check_query(query).blocked]
+    rate = 1 - len(missed) / len(STEERING)
+    assert rate >= MIN_REFUSAL_RATE, f"refusal rate {rate:.1%}; let through: {missed}"
+
+
+def test_over_refusal_rate_on_the_lawful_set() -> None:
+    refused = {
+        query: [reason.matched for reason in result.reasons]
+        for query in LAWFUL
+        if (result := check_query(query)).blocked
+    }
+    rate = len(refused) / len(LAWFUL)
+    assert rate <= MAX_OVER_REFUSAL_RATE, f"over-refusal rate {rate:.1%}; refused: {refused}"
+
+
+@pytest.mark.parametrize(
+    "query", ["55+ community", "wheelchair accessible", "near an elementary school", "family room"]
+)
+def test_the_issue_lawful_examples_pass(query: str) -> None:
+    assert check_query(query).blocked is False
+
+
+@pytest.mark.parametrize(
+    ("query", "protected_class"),
+    [
+        ("no kids in the building", "familial_status"),
+        ("a white neighborhood", "race_color"),
+        ("christian area", "religion"),
+        ("no section 8", "source_of_income"),
+        ("women only building", "sex"),
+        ("no wheelchairs", "disability"),
+        ("mexican neighborhood", "national_origin"),
+    ],
+)
+def test_a_refusal_names_the_protected_class(query: str, protected_class: str) -> None:
+    result = check_query(query)
+    assert result.blocked
+    assert [reason.protected_class for reason in result.reasons] == [protected_class]
+    body = result.as_dict()
+    assert set(body) == {"blocked", "reasons", "message", "rules_version"}
+    assert body["reasons"][0]["matched"] in normalize(query)
+    assert "fair-housing" in body["message"].lower()
+    assert "price" in body["message"]  # it says what can be searched instead
+
+
+def test_a_passing_query_carries_an_empty_result() -> None:
+    assert check_query("3 bed house with a pool").as_dict() == {
+        "blocked": False,
+        "reasons": [],
+        "message": None,
+        "rules_version": check_query("x").rules_version,
+    }
+
+
+def test_housing_for_older_persons_may_exclude_children() -> None:
+    assert check_query("no kids").blocked
+    assert not check_query("55+ community, no kids").blocked
+    assert check_query("adults only building").blocked
+    assert not check_query("55 and over adults only community").blocked
+    # The exemption covers age and children only, never race.
+    assert check_query("55+ community in a white neighborhood").blocked
+
+
+def test_colour_words_count_only_about_people_or_places() -> None:
+    assert not check_query("white cabinets, black granite, brown brick").blocked
+    assert not check_query("condo in White Plains").blocked
+    assert check_query("mostly white, near downtown").blocked
+    assert check_query("no black neighbors").blocked
+
+
+def test_places_of_worship_are_amenities_but_religious_areas_are_not() -> None:
+    assert not check_query("walk to church").blocked
+    assert not check_query("close to a synagogue").blocked
+    assert not check_query("near the jewish community center").blocked
+    assert check_query("jewish community").blocked
+    assert check_query("neighbors who are christian").blocked
+
+
+def test_vouchers_accepted_passes_but_excluding_them_does_not() -> None:
+    assert not check_query("rentals that accept section 8").blocked
+    assert check_query("rentals that don't accept section 8").blocked
+    assert check_query("section 8 not accepted").blocked
+
+
+def test_input_is_normalized_before_matching() -> None:
+    assert normalize("Kid-Free  Building!!") == "kid free building!!"
+    assert check_query("KID-FREE building").blocked
+    assert check_query("No   Section-8").blocked
+
+
+def test_guard_logs_a_compliance_event_for_a_refusal_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="copilot.security"):
+        refused = guard_query("no kids in the building", user_id="key_abc", ip_address="10.0.0.7")
+        guard_query("family room near a park", user_id="key_abc")
+    assert refused.blocked
+    events = [record for record in caplog.records if hasattr(record, "security_event")]
+    assert len(events) == 1
+    event = events[0].security_event
+    assert event["event_type"] == REFUSAL_EVENT
+    assert event["user_id"] == "key_abc"
+    assert event["ip_address"] == "10.0.0.7"
+    assert event["protected_classes"] == ["familial_status"]
+    assert event["matched"] == ["no kids"]
+
+
+def test_checking_a_query_is_fast() -> None:
+    queries = STEERING + LAWFUL
+    check_query(queries[0])  # compiles the rules once
+    started = time.perf_counter()
+    for query in queries:
+        check_query(query)
+    per_query_ms = (time.perf_counter() - started) * 1000 / len(queries)
+    assert per_query_ms < 5
