@@ -35,6 +35,7 @@ TOOL_SOURCES = {
     "nginx": "the Debian package nginx-light (apt-get install nginx-light)",
     "shellcheck": "the Debian package shellcheck (apt-get install shellcheck)",
     "unshare": "the Debian package util-linux",
+    "ip": "the Debian package iproute2",
     "make": "the Debian package make",
 }
 

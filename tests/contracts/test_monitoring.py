@@ -104,7 +104,8 @@ def test_dashboards_are_provisioned_and_well_formed() -> None:
     provider = yaml.safe_load(
         (MONITORING / "grafana/provisioning/dashboards/dashboards.yml").read_text("utf-8")
     )["providers"][0]
-    assert provider["folder"] and provider["options"]["path"]
+    assert provider["folder"]
+    assert provider["options"]["path"]
     for path in DASHBOARDS:
         panels = [p for p in dashboard_panels(load_dashboard(path)) if p["type"] != "row"]
         assert panels, f"{path.name} has no panels"

@@ -7,6 +7,7 @@ before each run, so runs never see each other's resources or exports.
 from __future__ import annotations
 
 import json
+import runpy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,8 @@ from copilot_platform.config import PROJECT, StackConfig, parse_stack_config
 from copilot_platform.program import Tiers, main
 from tests.conftest import REPO_ROOT
 from tests.platform.mocks import RecordedResource, RecordingMocks
-from tests.platform.policies import Inputs, Policy, StackFacts, policies_for
+from tests.platform.policies import Policy, StackFacts, policies_for
+from tests.platform.policies.base import Inputs
 
 STACKS = ("staging", "production")
 # What CI passes (`pulumi config set imageTag $GITHUB_SHA`): keeps runs independent of git state.
@@ -36,7 +38,8 @@ class StackRun:
     outputs: Mapping[str, Any]
     secret_outputs: frozenset[str]
     calls: Sequence[tuple[str, Mapping[str, Any]]]
-    tiers: Tiers
+    call_providers: Sequence[str]
+    tiers: Tiers | None
     root: pulumi.Resource
 
     def of_type(self, type_: str) -> list[RecordedResource]:
@@ -96,9 +99,11 @@ def stack_policies(config: Mapping[str, Any]) -> list[Policy]:
     facts = StackFacts(
         environment=stack.environment,
         https=stack.domain is not None,
+        alarm_email=stack.alarm_email,
+        image_tag=IMAGE_TAG,
         container_port=stack.service.container_port,
     )
-    return policies_for(facts, alarm_email=stack.alarm_email, image_tag=IMAGE_TAG)
+    return policies_for(facts)
 
 
 def _encode(value: Any) -> str:
@@ -108,7 +113,14 @@ def _encode(value: Any) -> str:
     return json.dumps(value)
 
 
-def run_program(stack: str, config: Mapping[str, Any], repo_root: Path = REPO_ROOT) -> StackRun:
+def run_program(
+    stack: str,
+    config: Mapping[str, Any],
+    repo_root: Path = REPO_ROOT,
+    *,
+    entry_point: bool = False,
+) -> StackRun:
+    """Run the program for `stack`; with `entry_point`, exactly as Pulumi does (`platform/`)."""
     mocks = RecordingMocks(region=str(config.get("aws:region", "us-east-1")))
     # A fresh root stack, settings and config for every run: nothing leaks between runs.
     pulumi.runtime.settings.ROOT.set(None)
@@ -132,7 +144,11 @@ def run_program(stack: str, config: Mapping[str, Any], repo_root: Path = REPO_RO
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]  # the SDK's decorator is untyped
     def program() -> pulumi.Output[None]:
-        captured["tiers"] = main(repo_root)
+        if entry_point:
+            # What the Python language host does with `main: platform/`.
+            runpy.run_path(str(repo_root / "platform"), run_name="__main__")
+        else:
+            captured["tiers"] = main(repo_root)
         root = pulumi.runtime.settings.get_root_resource()
         captured["root"] = root
         outputs = cast(dict[str, Any], getattr(root, "outputs", {}))
@@ -146,6 +162,7 @@ def run_program(stack: str, config: Mapping[str, Any], repo_root: Path = REPO_RO
         outputs=captured["outputs"],
         secret_outputs=captured["secret_outputs"],
         calls=tuple(mocks.calls),
-        tiers=captured["tiers"],
+        call_providers=tuple(mocks.call_providers),
+        tiers=captured.get("tiers"),
         root=captured["root"],
     )

@@ -25,6 +25,8 @@ class RecordedResource:
     inputs: Mapping[str, Any]
     secret_inputs: frozenset[str] = frozenset()
     id: str = ""
+    provider: str = ""
+    """URN::id of the provider that manages the resource ("" for default providers)."""
 
 
 @dataclass
@@ -32,6 +34,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     region: str
     resources: list[RecordedResource] = field(default_factory=list)
     calls: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    call_providers: list[str] = field(default_factory=list)
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -41,13 +44,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
         physical = _physical_name(args.name)
         resource_id = f"{physical}-id"
         self.resources.append(
-            RecordedResource(args.typ, args.name, inputs, secret_keys, resource_id)
+            RecordedResource(
+                args.typ, args.name, inputs, secret_keys, resource_id, args.provider or ""
+            )
         )
         state = {**inputs, **self._computed(args.typ, args.name, physical, inputs)}
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         self.calls.append((args.token, dict(args.args)))
+        self.call_providers.append(args.provider or "")
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
@@ -125,6 +131,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             case "random:index/randomPassword:RandomPassword":
                 seed = hashlib.sha256(name.encode()).hexdigest()
                 return {"result": (seed * 4)[: int(inputs["length"])]}
+            case "aws:secretsmanager/secretVersion:SecretVersion":
+                value = str(inputs.get("secretString", ""))
+                return {"versionId": hashlib.sha256(value.encode()).hexdigest()[:32]}
             case "aws:secretsmanager/secret:Secret":
                 return {"arn": self._arn("secretsmanager", f"secret:{named}-AbCdEf")}
             case "aws:lb/loadBalancer:LoadBalancer":

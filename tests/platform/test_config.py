@@ -42,6 +42,13 @@ def test_stack_files_hold_known_per_stack_values_only(stack: str) -> None:
     assert parsed.environment == stack
 
 
+def test_example_addresses_in_the_stack_files_are_flagged() -> None:
+    staging, production = (parsed_config(stack_file_config(stack)) for stack in STACKS)
+    assert staging.example_values() == ["alarmEmail"]
+    assert production.example_values() == ["alarmEmail", "domain"]
+    assert parse_stack_config(_valid(), "us-east-1").example_values() == []
+
+
 def test_stack_files_differ_in_sizes_and_counts() -> None:
     staging, production = (parsed_config(stack_file_config(stack)) for stack in STACKS)
     assert staging.domain is None

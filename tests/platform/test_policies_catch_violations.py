@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.platform import policies as p
 from tests.platform.harness import STACKS, StackRun, operator_config, stack_policies
+from tests.platform.policies import base as p
 
 Graph = list[tuple[str, dict[str, Any]]]
 Breaker = Callable[[Graph], None]
@@ -160,7 +160,9 @@ BREAKERS: dict[str, Breaker] = {
     "redis-at-rest": set_value(p.REDIS, "atRestEncryptionEnabled", False),
     "redis-auth-token": set_value(p.REDIS, "authToken", None),
     "redis-private": set_value(p.REDIS, "securityGroupIds", []),
+    "redis-token-generated": set_value(p.RANDOM_PASSWORD, "length", 8),
     "kms-rotation": set_value(p.KMS_KEY, "enableKeyRotation", False),
+    "secrets-stored": drop(p.SECRET, lambda s: s["name"].endswith("/OPENAI_API_KEY")),
     "secrets-kms": set_value(p.SECRET, "kmsKeyId", None),
     "secrets-value-from": edit_container(lambda d: d["secrets"][0].update(valueFrom="plaintext")),
     "no-secret-in-environment": edit_container(_secret_into_environment),
@@ -291,3 +293,72 @@ def test_a_public_database_fails_only_the_privacy_policy(
     BREAKERS["rds-private"](graph)
     failing = {policy.id: policy(graph) for policy in stack_policies(run.config) if policy(graph)}
     assert failing == {"rds-private": ["database is publicly accessible"]}
+
+
+def _tmp_mount_read_only(definition: dict[str, Any]) -> None:
+    definition["mountPoints"][0]["readOnly"] = True
+
+
+def _credentials_in_plain_url(definition: dict[str, Any]) -> None:
+    definition["environment"].append({"name": "LOG_LEVEL", "value": "https://user:pw@logs.example"})
+
+
+def _ipv6_world_on_postgres(graph: Graph) -> None:
+    rule = first(graph, p.INGRESS, port(5432))
+    rule.pop("referencedSecurityGroupId", None)
+    rule["cidrIpv6"] = "::/0"
+
+
+def _delivery_to_whole_bucket(document: dict[str, Any]) -> None:
+    document["Statement"][0]["Resource"] = "arn:aws:s3:::logs/*"
+
+
+# More ways to get one requirement wrong, each caught by the same policy.
+VARIANTS: list[tuple[str, str, Breaker]] = [
+    ("staging", "image-build", set_value(p.IMAGE, "imageName", "docker.io/someone/api:latest")),
+    ("staging", "rds-managed-password", set_value(p.RDS, "password", "hunter2hunter2")),
+    ("staging", "rds-managed-password", set_value(p.RDS, "masterUserSecretKmsKeyId", None)),
+    ("production", "rds-backups", set_value(p.RDS, "backupRetentionPeriod", 3)),
+    (
+        "production",
+        "alb-tls13",
+        set_value(
+            p.LISTENER,
+            "sslPolicy",
+            "ELBSecurityPolicy-TLS-1-2-2017-01",
+            lambda i: i["protocol"] == "HTTPS",
+        ),
+    ),
+    ("production", "https-redirect", drop(p.CERTIFICATE)),
+    ("production", "https-redirect", drop(p.LISTENER, lambda i: i["protocol"] == "HTTPS")),
+    ("staging", "no-secret-in-environment", edit_container(_credentials_in_plain_url)),
+    ("staging", "sg-world-only-web", _ipv6_world_on_postgres),
+    (
+        "staging",
+        "logs-bucket-policy",
+        edit_json(p.BUCKET_POLICY, "policy", _delivery_to_whole_bucket),
+    ),
+    (
+        "staging",
+        "iam-least-privilege",
+        edit_json(p.ROLE_POLICY, "policy", lambda d: d["Statement"][0].update(Action="*")),
+    ),
+    ("staging", "task-read-only-root", edit_container(_tmp_mount_read_only)),
+    ("staging", "redis-tls", set_value(p.REDIS, "transitEncryptionMode", "preferred")),
+    (
+        "production",
+        "nat-gateways",
+        drop(p.NAT, lambda i: i["subnetId"].startswith("copilot-production-network-public-2")),
+    ),
+]
+
+
+@pytest.mark.parametrize(("stack", "policy_id", "breaker"), VARIANTS)
+def test_other_breakages_are_caught_too(
+    stack: str, policy_id: str, breaker: Breaker, stack_run: Callable[[str], StackRun]
+) -> None:
+    run = stack_run(stack)
+    policy = next(p for p in stack_policies(run.config) if p.id == policy_id)
+    graph: Graph = [(type_, copy.deepcopy(dict(inputs))) for type_, inputs in run.graph]
+    breaker(graph)
+    assert policy(graph), f"{policy_id} missed a variant"

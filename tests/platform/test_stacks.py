@@ -14,7 +14,6 @@ from copilot_config import env_contract
 from copilot_config.health import READINESS_PATH
 from copilot_platform.config import PROJECT, StackConfigError
 from copilot_platform.program import OUTPUT_NAMES, Tiers
-from tests.platform import policies as p
 from tests.platform.harness import (
     IMAGE_TAG,
     OPENAI_KEY,
@@ -24,6 +23,7 @@ from tests.platform.harness import (
     stack_policies,
 )
 from tests.platform.mocks import walk_strings
+from tests.platform.policies import base as p
 
 COMPONENT_PREFIX = "copilot:platform:"
 
@@ -37,7 +37,8 @@ def _descendants(resource: pulumi.Resource) -> list[pulumi.Resource]:
 
 
 def test_every_resource_belongs_to_a_tier_component(run: StackRun) -> None:
-    tiers: Tiers = run.tiers
+    tiers = run.tiers
+    assert isinstance(tiers, Tiers)
     components = [getattr(tiers, field.name) for field in fields(tiers)]
     assert {type(c).__name__ for c in components} == {
         "EncryptionKey",
@@ -120,6 +121,10 @@ def test_container_env_is_rendered_from_the_contract(run: StackRun) -> None:
         if any(env.value == run.stack for env in variable.required_in):
             assert name in plain or name in injected, f"required {name} missing"
     assert set(plain) <= set(contract)
+    public = sorted(
+        s.inputs["cidrBlock"] for s in run.of_type(p.SUBNET) if s.inputs["tags"]["Tier"] == "public"
+    )
+    assert sorted(plain["TRUSTED_PROXIES"].split(",")) == public
     assert set(injected) - set(contract) == {"PGPASSWORD"}
     # Each contract secret comes from its own Secrets Manager secret of this stack.
     secrets_by_name = {s.inputs["name"]: s for s in run.of_type(p.SECRET)}
@@ -247,6 +252,17 @@ def test_dashboard_watches_this_stacks_resources(run: StackRun) -> None:
     assert len(redis_nodes) == run.one(p.REDIS).inputs["numCacheClusters"]
     for alarm in redis_nodes:
         assert alarm.inputs["dimensions"]["CacheClusterId"] in dimensions
+
+
+def test_every_aws_resource_and_lookup_uses_the_tagged_stack_provider(run: StackRun) -> None:
+    """The explicit provider carries the region and default tags; nothing falls back to default."""
+    provider = f"pulumi:providers:aws::copilot-{run.stack}-aws::"
+    aws_resources = [r for r in run.resources if r.type.startswith("aws:")]
+    assert aws_resources
+    for resource in aws_resources:
+        assert provider in resource.provider, f"{resource.type} {resource.name}"
+    assert run.call_providers
+    assert all(provider in used for used in run.call_providers)
 
 
 def test_invokes_are_the_expected_lookups(run: StackRun) -> None:
@@ -382,3 +398,28 @@ def test_each_run_starts_from_a_clean_runtime(stack_run: Callable[[str], StackRu
         (r.type, r.name) for r in first.resources
     )
     assert again.outputs == first.outputs
+
+
+def test_a_changed_secret_value_redeploys_the_tasks(stack_run: Callable[[str], StackRun]) -> None:
+    """Tasks read secrets only when they start: a new value must roll the service."""
+    before = stack_run("staging").one(p.SERVICE).inputs
+    rotated = run_program(
+        "staging",
+        operator_config("staging", appSecrets={"OPENAI_API_KEY": "sk-proj-Rotated9Key8Value7"}),
+    )
+    after = rotated.one(p.SERVICE).inputs
+    assert before["forceNewDeployment"] is True
+    assert before["triggers"]["secrets"] != after["triggers"]["secrets"]
+    assert before["taskDefinition"] == after["taskDefinition"]  # same ARNs, new values
+
+
+def test_the_pulumi_entry_point_runs_the_same_program(
+    stack_run: Callable[[str], StackRun],
+) -> None:
+    """`Pulumi.yaml` says `main: platform/`: run its `__main__.py` the way the language host does."""
+    via_entry_point = run_program("staging", operator_config("staging"), entry_point=True)
+    expected = stack_run("staging")
+    assert sorted((r.type, r.name) for r in via_entry_point.resources) == sorted(
+        (r.type, r.name) for r in expected.resources
+    )
+    assert via_entry_point.outputs == expected.outputs

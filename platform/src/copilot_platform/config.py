@@ -52,6 +52,7 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _DOCKER_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_EXAMPLE_DOMAIN = re.compile(r"(^|\.)example\.(com|org|net)$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Subnet tiers per AZ carved out of the VPC: public, private (tasks), data (database, cache).
 SUBNET_TIERS = 3
@@ -267,6 +268,13 @@ class StackConfig(_Model):
         for key, ok, message in floors:
             if not ok:
                 raise _field_error(key, message)
+
+    def example_values(self) -> list[str]:
+        """Keys still holding RFC 2606 example domains: alarms would page nobody."""
+        values = {"alarmEmail": self.alarm_email.rsplit("@", 1)[1]}
+        if self.domain is not None:
+            values["domain"] = self.domain.zone
+        return [key for key, host in values.items() if _EXAMPLE_DOMAIN.search(host)]
 
     @property
     def production(self) -> bool:

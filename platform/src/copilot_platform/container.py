@@ -56,6 +56,8 @@ def platform_environment(stack: StackConfig) -> dict[str, str]:
         "LOAD_SAMPLE_DATA": "false",
         # The root filesystem is read-only: anything the service writes goes to the tmp volume.
         "DATA_DIR": f"{TMP_PATH}/copilot",
+        # Only the ALB (in the public subnets) reaches the tasks: believe its X-Forwarded-For.
+        "TRUSTED_PROXIES": ",".join(stack.network.subnet_cidrs(0)),
     }
 
 

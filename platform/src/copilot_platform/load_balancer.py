@@ -42,7 +42,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("copilot:platform:LoadBalancer", name, None, opts)
-        self._name = name
+        self._label = name
         self._child = pulumi.ResourceOptions(parent=self)
         stack = args.stack
         logs_ready = self._access_log_bucket(stack, args.account)
@@ -105,18 +105,18 @@ class LoadBalancer(pulumi.ComponentResource):
         self, stack: StackConfig, account: pulumi.Output[Account]
     ) -> aws.s3.BucketPolicy:
         bucket = aws.s3.Bucket(
-            f"{self._name}-access-logs",
+            f"{self._label}-access-logs",
             force_destroy=not stack.production,
             opts=self._child,
         )
         aws.s3.BucketOwnershipControls(
-            f"{self._name}-access-logs-ownership",
+            f"{self._label}-access-logs-ownership",
             bucket=bucket.id,
             rule={"object_ownership": "BucketOwnerEnforced"},
             opts=self._child,
         )
         public_access = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-access-logs-public-access",
+            f"{self._label}-access-logs-public-access",
             bucket=bucket.id,
             block_public_acls=True,
             block_public_policy=True,
@@ -126,13 +126,13 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         # ALB log delivery supports SSE-S3 only (not SSE-KMS).
         aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-access-logs-encryption",
+            f"{self._label}-access-logs-encryption",
             bucket=bucket.id,
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=self._child,
         )
         aws.s3.BucketLifecycleConfiguration(
-            f"{self._name}-access-logs-lifecycle",
+            f"{self._label}-access-logs-lifecycle",
             bucket=bucket.id,
             rules=[
                 {
@@ -146,7 +146,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._child,
         )
         return aws.s3.BucketPolicy(
-            f"{self._name}-access-logs-policy",
+            f"{self._label}-access-logs-policy",
             bucket=bucket.id,
             policy=pulumi.Output.all(bucket.arn, account).apply(
                 lambda parts: json.dumps(
@@ -163,7 +163,7 @@ class LoadBalancer(pulumi.ComponentResource):
             name=zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
         )
         certificate = aws.acm.Certificate(
-            f"{self._name}-certificate",
+            f"{self._label}-certificate",
             domain_name=domain,
             validation_method="DNS",
             key_algorithm="EC_prime256v1",
@@ -171,7 +171,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         option = certificate.domain_validation_options.apply(lambda options: options[0])
         validation_record = aws.route53.Record(
-            f"{self._name}-certificate-validation-record",
+            f"{self._label}-certificate-validation-record",
             zone_id=zone.zone_id,
             name=option.resource_record_name,
             type=option.resource_record_type,
@@ -181,13 +181,13 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._child,
         )
         validated = aws.acm.CertificateValidation(
-            f"{self._name}-certificate-validation",
+            f"{self._label}-certificate-validation",
             certificate_arn=certificate.arn,
             validation_record_fqdns=[validation_record.fqdn],
             opts=self._child,
         )
         https = aws.lb.Listener(
-            f"{self._name}-https",
+            f"{self._label}-https",
             load_balancer_arn=self.alb.arn,
             port=HTTPS_PORT,
             protocol="HTTPS",
@@ -200,7 +200,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._child,
         )
         redirect = aws.lb.Listener(
-            f"{self._name}-http",
+            f"{self._label}-http",
             load_balancer_arn=self.alb.arn,
             port=HTTP_PORT,
             protocol="HTTP",
@@ -217,7 +217,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=self._child,
         )
         aws.route53.Record(
-            f"{self._name}-alias",
+            f"{self._label}-alias",
             zone_id=zone.zone_id,
             name=domain,
             type="A",

@@ -61,7 +61,7 @@ class Monitoring(pulumi.ComponentResource):
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("copilot:platform:Monitoring", name, None, opts)
-        self._name = name
+        self._label = name
         self._child = pulumi.ResourceOptions(parent=self)
         stack = args.stack
         self.topic = aws.sns.Topic(
@@ -110,8 +110,8 @@ class Monitoring(pulumi.ComponentResource):
 
     def _alarm(self, label: str, description: str, **settings: Any) -> aws.cloudwatch.MetricAlarm:
         return aws.cloudwatch.MetricAlarm(
-            f"{self._name}-{label}",
-            name=f"{self._name}-{label}",
+            f"{self._label}-{label}",
+            name=f"{self._label}-{label}",
             alarm_description=description,
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],

@@ -45,7 +45,7 @@ class Network(pulumi.ComponentResource):
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("copilot:platform:Network", name, None, opts)
-        self._name = name
+        self._label = name
         self._child = pulumi.ResourceOptions(parent=self)
         stack = args.stack
         self.vpc = aws.ec2.Vpc(
@@ -72,25 +72,25 @@ class Network(pulumi.ComponentResource):
 
     def _subnet(self, tier: str, index: int, cidr: str, zone: str) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
-            f"{self._name}-{tier}-{index}",
+            f"{self._label}-{tier}-{index}",
             vpc_id=self.vpc.id,
             cidr_block=cidr,
             availability_zone=zone,
             map_public_ip_on_launch=False,
-            tags={"Name": f"{self._name}-{tier}-{zone}", "Tier": tier},
+            tags={"Name": f"{self._label}-{tier}-{zone}", "Tier": tier},
             opts=self._child,
         )
 
     def _route_table(self, label: str, subnets: list[aws.ec2.Subnet]) -> aws.ec2.RouteTable:
         table = aws.ec2.RouteTable(
-            f"{self._name}-{label}-rt",
+            f"{self._label}-{label}-rt",
             vpc_id=self.vpc.id,
-            tags={"Name": f"{self._name}-{label}"},
+            tags={"Name": f"{self._label}-{label}"},
             opts=self._child,
         )
         for index, subnet in enumerate(subnets):
             aws.ec2.RouteTableAssociation(
-                f"{self._name}-{label}-rta-{index}",
+                f"{self._label}-{label}-rta-{index}",
                 route_table_id=table.id,
                 subnet_id=subnet.id,
                 opts=self._child,
@@ -109,11 +109,11 @@ class Network(pulumi.ComponentResource):
             for number, tier in enumerate(("public", "private", "data"))
         )
         internet = aws.ec2.InternetGateway(
-            f"{self._name}-igw", vpc_id=self.vpc.id, opts=self._child
+            f"{self._label}-igw", vpc_id=self.vpc.id, opts=self._child
         )
         public_table = self._route_table("public", public)
         aws.ec2.Route(
-            f"{self._name}-public-default",
+            f"{self._label}-public-default",
             route_table_id=public_table.id,
             destination_cidr_block=ANYWHERE,
             gateway_id=internet.id,
@@ -124,14 +124,14 @@ class Network(pulumi.ComponentResource):
         # never cuts the others off from AWS APIs and OpenAI.
         self.nat_gateways = []
         for index in range(stack.nat_count):
-            address = aws.ec2.Eip(f"{self._name}-nat-eip-{index}", domain="vpc", opts=self._child)
+            address = aws.ec2.Eip(f"{self._label}-nat-eip-{index}", domain="vpc", opts=self._child)
             self.nat_gateways.append(
                 aws.ec2.NatGateway(
-                    f"{self._name}-nat-{index}",
+                    f"{self._label}-nat-{index}",
                     allocation_id=address.id,
                     subnet_id=public[index].id,
                     connectivity_type="public",
-                    tags={"Name": f"{self._name}-nat-{zones[index]}"},
+                    tags={"Name": f"{self._label}-nat-{zones[index]}"},
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[internet]),
                 )
             )
@@ -139,7 +139,7 @@ class Network(pulumi.ComponentResource):
         for index, subnet in enumerate(private):
             table = self._route_table(f"private-{index}", [subnet])
             aws.ec2.Route(
-                f"{self._name}-private-{index}-default",
+                f"{self._label}-private-{index}-default",
                 route_table_id=table.id,
                 destination_cidr_block=ANYWHERE,
                 nat_gateway_id=self.nat_gateways[index % stack.nat_count].id,
@@ -150,7 +150,7 @@ class Network(pulumi.ComponentResource):
         self._route_table("data", data)
         # Image layers come from S3: a free gateway endpoint keeps them off the NAT.
         aws.ec2.VpcEndpoint(
-            f"{self._name}-s3-endpoint",
+            f"{self._label}-s3-endpoint",
             vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{stack.region}.s3",
             vpc_endpoint_type="Gateway",
@@ -163,14 +163,14 @@ class Network(pulumi.ComponentResource):
 
     def _flow_logs(self, stack: StackConfig, args: NetworkArgs) -> None:
         log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-flow-logs",
+            f"{self._label}-flow-logs",
             name=f"/copilot/{stack.environment}/vpc-flow-logs",
             retention_in_days=stack.service.log_retention_days,
             kms_key_id=args.kms_key_arn,
             opts=self._child,
         )
         role = aws.iam.Role(
-            f"{self._name}-flow-logs-role",
+            f"{self._label}-flow-logs-role",
             description="VPC flow logs delivery to CloudWatch Logs",
             assume_role_policy=args.account.apply(
                 lambda account: json.dumps(
@@ -182,13 +182,13 @@ class Network(pulumi.ComponentResource):
             opts=self._child,
         )
         aws.iam.RolePolicy(
-            f"{self._name}-flow-logs-policy",
+            f"{self._label}-flow-logs-policy",
             role=role.id,
             policy=log_group.arn.apply(lambda arn: json.dumps(flow_logs_policy(arn))),
             opts=self._child,
         )
         aws.ec2.FlowLog(
-            f"{self._name}-flow-log",
+            f"{self._label}-flow-log",
             vpc_id=self.vpc.id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
@@ -202,11 +202,11 @@ class Network(pulumi.ComponentResource):
         # No inline rules: the provider then removes AWS's default allow-all egress rule,
         # and every allowed flow below is a separate, reviewable rule resource.
         return aws.ec2.SecurityGroup(
-            f"{self._name}-{label}-sg",
+            f"{self._label}-{label}-sg",
             vpc_id=self.vpc.id,
             description=description,
             revoke_rules_on_delete=True,
-            tags={"Name": f"{self._name}-{label}"},
+            tags={"Name": f"{self._label}-{label}"},
             opts=self._child,
         )
 
@@ -221,7 +221,7 @@ class Network(pulumi.ComponentResource):
         description: str,
     ) -> None:
         aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-{label}",
+            f"{self._label}-{label}",
             security_group_id=group.id,
             ip_protocol="tcp",
             from_port=port,
@@ -243,7 +243,7 @@ class Network(pulumi.ComponentResource):
         description: str,
     ) -> None:
         aws.vpc.SecurityGroupEgressRule(
-            f"{self._name}-{label}",
+            f"{self._label}-{label}",
             security_group_id=group.id,
             ip_protocol="tcp",
             from_port=port,

@@ -70,6 +70,8 @@ def build(stack: StackConfig, repo_root: Path) -> Tiers:
     """Declare every resource of one stack and export its outputs."""
     # Validate the container's settings against the env contract before declaring anything.
     env_plan = plan_container_env(stack)
+    for key in stack.example_values():
+        pulumi.log.warn(f"{PROJECT}:{key} is still an example value: set the real one")
     image_tag = resolve_image_tag(stack.image_tag, repo_root)
     provider = aws.Provider(
         f"{stack.prefix}-aws",
@@ -160,6 +162,7 @@ def build(stack: StackConfig, repo_root: Path) -> Tiers:
             secret_arns=secrets.arns,
             database_secret_arn=database.master_secret_arn,
             ready=[secrets, database, cache],
+            secrets_fingerprint=secrets.fingerprint,
         ),
         opts,
     )

@@ -96,6 +96,8 @@ class Registry(pulumi.ComponentResource):
                 "context": str(context),
                 "dockerfile": str(context / DOCKERFILE),
                 "platform": IMAGE_PLATFORM,
+                # The Dockerfile's `org.opencontainers.image.revision` label.
+                "args": {"GIT_SHA": args.image_tag},
             },
             registry={
                 "server": self.repository.repository_url,

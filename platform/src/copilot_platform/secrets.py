@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ class AppSecretsArgs:
 
 class AppSecrets(pulumi.ComponentResource):
     arns: dict[str, pulumi.Output[str]]
+    fingerprint: pulumi.Output[str]
+    """Changes whenever any secret value changes: tasks read secrets only when they start."""
 
     def __init__(
         self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None
@@ -29,6 +32,7 @@ class AppSecrets(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         stack = args.stack
         self.arns = {}
+        versions: list[pulumi.Output[str]] = []
         for variable, value in sorted(args.values.items()):
             label = variable.lower().replace("_", "-")
             secret = aws.secretsmanager.Secret(
@@ -39,11 +43,15 @@ class AppSecrets(pulumi.ComponentResource):
                 recovery_window_in_days=30 if stack.production else 7,
                 opts=child,
             )
-            aws.secretsmanager.SecretVersion(
+            version = aws.secretsmanager.SecretVersion(
                 f"{name}-{label}-version",
                 secret_id=secret.id,
                 secret_string=value.apply(pulumi.Output.secret),
                 opts=child,
             )
             self.arns[variable] = secret.arn
+            versions.append(version.version_id)
+        self.fingerprint = pulumi.Output.all(*versions).apply(
+            lambda ids: hashlib.sha256(",".join(ids).encode()).hexdigest()
+        )
         self.register_outputs({"secretArns": self.arns})

@@ -40,6 +40,8 @@ class ServiceArgs:
     """The RDS-managed master secret: its `password` key becomes PGPASSWORD."""
     ready: Sequence[pulumi.Resource]
     """Resources the tasks need before they start (secret values, data stores)."""
+    secrets_fingerprint: pulumi.Output[str]
+    """Changes with any secret value: redeploys the tasks, which read secrets only at start."""
 
 
 class Service(pulumi.ComponentResource):
@@ -55,7 +57,7 @@ class Service(pulumi.ComponentResource):
         self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("copilot:platform:Service", name, None, opts)
-        self._name = name
+        self._label = name
         self._child = pulumi.ResourceOptions(parent=self)
         stack = args.stack
         self.cluster = aws.ecs.Cluster(
@@ -96,14 +98,14 @@ class Service(pulumi.ComponentResource):
     def _roles(self, args: ServiceArgs) -> None:
         trust = args.account.apply(lambda account: json.dumps(ecs_tasks_assume_role(account)))
         self.execution_role = aws.iam.Role(
-            f"{self._name}-execution-role",
+            f"{self._label}-execution-role",
             description="ECS agent: pull the API image, write its logs, read its secrets",
             assume_role_policy=trust,
             opts=self._child,
         )
         secret_arns = [*args.secret_arns.values(), args.database_secret_arn]
         aws.iam.RolePolicy(
-            f"{self._name}-execution-policy",
+            f"{self._label}-execution-policy",
             role=self.execution_role.id,
             policy=pulumi.Output.all(
                 args.repository_arn,
@@ -126,7 +128,7 @@ class Service(pulumi.ComponentResource):
         )
         # The service itself calls no AWS API: its task role carries no permissions at all.
         self.task_role = aws.iam.Role(
-            f"{self._name}-task-role",
+            f"{self._label}-task-role",
             description="API containers at runtime: no AWS permissions needed",
             assume_role_policy=trust,
             opts=self._child,
@@ -159,7 +161,7 @@ class Service(pulumi.ComponentResource):
             database_secret=args.database_secret_arn,
         ).apply(render)
         return aws.ecs.TaskDefinition(
-            f"{self._name}-task",
+            f"{self._label}-task",
             family=f"{stack.prefix}-api",
             cpu=str(stack.service.cpu),
             memory=str(stack.service.memory),
@@ -176,7 +178,7 @@ class Service(pulumi.ComponentResource):
     def _service(self, args: ServiceArgs) -> aws.ecs.Service:
         stack = args.stack
         return aws.ecs.Service(
-            f"{self._name}-service",
+            f"{self._label}-service",
             cluster=self.cluster.arn,
             task_definition=self.task_definition.arn,
             launch_type="FARGATE",
@@ -204,6 +206,8 @@ class Service(pulumi.ComponentResource):
             enable_execute_command=False,
             # `pulumi up` fails (after ECS has rolled back) when a deployment never stabilises.
             wait_for_steady_state=True,
+            force_new_deployment=True,
+            triggers={"secrets": args.secrets_fingerprint},
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[*self.load_balancer.listeners, *args.ready],
@@ -214,7 +218,7 @@ class Service(pulumi.ComponentResource):
 
     def _autoscaling(self, stack: StackConfig) -> None:
         target = aws.appautoscaling.Target(
-            f"{self._name}-scaling-target",
+            f"{self._label}-scaling-target",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.service.name),
@@ -234,7 +238,7 @@ class Service(pulumi.ComponentResource):
         ]
         for label, metric, target_value, resource_label in policies:
             aws.appautoscaling.Policy(
-                f"{self._name}-scale-{label}",
+                f"{self._label}-scale-{label}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,

@@ -26,7 +26,9 @@ class Reply:
     content_type: str = "application/json"
 
 
-def completion(text: str, *, prompt_tokens: int = 42, completion_tokens: int = 17) -> dict[str, Any]:
+def completion(
+    text: str, *, prompt_tokens: int = 42, completion_tokens: int = 17
+) -> dict[str, Any]:
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
@@ -73,7 +75,7 @@ class FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 fake.requests.append(
                     {
@@ -98,7 +100,7 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
         return Handler

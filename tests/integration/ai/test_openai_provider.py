@@ -77,7 +77,8 @@ def test_success_returns_text_usage_and_provider(fake: FakeOpenAI) -> None:
     assert (response.usage.prompt_tokens, response.usage.completion_tokens) == (321, 17)
     assert not response.usage.estimated
     assert response.attempts == 1
-    assert response.prompt is not None and response.prompt.id == "listing_description"
+    assert response.prompt is not None
+    assert response.prompt.id == "listing_description"
     assert response.latency_ms > 0
     sent = fake.requests[0]
     assert sent["path"] == "/v1/chat/completions"
@@ -154,7 +155,8 @@ def test_client_errors_are_not_retried(
         with pytest.raises(LLMError) as raised:
             await provider.generate(_request())
         assert raised.value.reason == reason
-        return provider.breaker.snapshot()["consecutive_failures"]
+        failures: int = provider.breaker.snapshot()["consecutive_failures"]
+        return failures
 
     failures = _run(fake, use)
     assert failures == (1 if counts else 0)

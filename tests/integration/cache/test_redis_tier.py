@@ -20,7 +20,9 @@ from tests.integration.cache.conftest import RedisServer
 
 
 def _cache(client: Redis | None, namespace: str, **options: Any) -> TieredCache:
-    return TieredCache("prompt", max_size=100, ttl_seconds=120, redis=client, namespace=namespace, **options)
+    return TieredCache(
+        "prompt", max_size=100, ttl_seconds=120, redis=client, namespace=namespace, **options
+    )
 
 
 def test_a_value_written_by_one_worker_is_read_by_another(

@@ -65,7 +65,8 @@ def _copy_from_context(sources: list[str], destination: Path) -> None:
 def _builder_dir(builder: Stage, scratch: Path) -> Path:
     workdir = builder.last("WORKDIR")
     assert workdir is not None, "the builder sets its WORKDIR"
-    return scratch / "builder" / workdir.value[0].lstrip("/")
+    path: str = workdir.value[0]
+    return scratch / "builder" / path.lstrip("/")
 
 
 def interpreter_for(user: str | None) -> str:

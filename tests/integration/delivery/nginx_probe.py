@@ -97,8 +97,11 @@ def main() -> None:
     nginx_binary, config = sys.argv[1:3]
     app = ThreadingHTTPServer(("127.0.0.1", APP_PORT), App)
     threading.Thread(target=app.serve_forever, daemon=True).start()
+    # stdout carries nginx's access log (JSON lines), stderr its error log.
     nginx = subprocess.Popen(
-        [nginx_binary, "-c", config, "-g", "daemon off;"], stderr=subprocess.PIPE
+        [nginx_binary, "-c", config, "-g", "daemon off;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         wait_for_port(NGINX_PORT, nginx)
@@ -116,8 +119,9 @@ def main() -> None:
         }
     finally:
         nginx.terminate()
-        nginx.wait(timeout=10)
+        access_log, _ = nginx.communicate(timeout=10)
         app.shutdown()
+    results["access_log"] = access_log.decode("utf-8", "replace").splitlines()
     print(json.dumps(results))
 
 

@@ -54,7 +54,7 @@ def site_packages(image: ImageFiles) -> Path:
 
 
 def test_the_venv_holds_exactly_the_api_runtime_closure(image: ImageFiles) -> None:
-    installed = {
+    installed: dict[str, Distribution] = {
         canonicalize_name(d.metadata["Name"]): d
         for d in distributions(path=[str(site_packages(image))])
     }
@@ -168,7 +168,9 @@ def test_entrypoint_serves_passes_its_healthcheck_and_stops_on_sigterm(
         runtime.last("CMD"),
         runtime.last("HEALTHCHECK"),
     )
-    assert entrypoint is not None and cmd is not None and healthcheck is not None
+    assert entrypoint is not None
+    assert cmd is not None
+    assert healthcheck is not None
     data = image.root.parent / "tmp-data"
     data.mkdir()
     if user is not None:

@@ -36,6 +36,7 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             f"mount --bind {config.parent} /etc/nginx",
             "mount -t tmpfs tmpfs /var/lib/nginx",
             "mount -t tmpfs tmpfs /var/log/nginx",
+            "mount -t tmpfs tmpfs /tmp",  # nginx.conf's pid file; the image's /tmp is a tmpfs
             'exec "$@"',
         ]
     )
@@ -109,3 +110,13 @@ def test_request_size_limits(observed: dict[str, Any]) -> None:
     # Beyond the bulk limit nginx refuses (413, or closes while the body is still arriving).
     assert observed["post_21mib_listings"]["status"] in {413, None}
     assert len([r for r in observed["seen_by_app"] if r["path"] == "/api/listings"]) == 1
+
+
+def test_access_log_is_one_json_object_per_request(observed: dict[str, Any]) -> None:
+    entries = [json.loads(line) for line in observed["access_log"]]
+    assert not [entry for entry in entries if entry["uri"] == "/health"]  # probes: not logged
+    large = {entry["request_id"]: entry for entry in entries if entry["uri"] == "/api/large"}
+    entry = large[observed["large_plain"]["headers"]["x-request-id"]]
+    assert (entry["method"], entry["status"]) == ("GET", 200)
+    refused = [entry for entry in entries if entry["status"] == 413]
+    assert {entry["uri"] for entry in refused} >= {"/api/property-search"}

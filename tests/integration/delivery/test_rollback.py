@@ -22,13 +22,13 @@ from tests.integration.delivery.conftest import (
     running_task_definition,
 )
 
-FAST = ["--poll-interval", "0.2", "--timeout", "5"]
+FAST = ["--poll-interval", "0.2", "--timeout", "30"]
 
 
 def test_rolls_back_to_the_previous_revision_and_waits_until_stable(
     deployment: Deployment,
 ) -> None:
-    result = rollback(EcsService(ecs_client(), CLUSTER, SERVICE), timeout=5, poll_interval=0.2)
+    result = rollback(EcsService(ecs_client(), CLUSTER, SERVICE), timeout=30, poll_interval=0.2)
     assert (result.rolled_back_from.revision, result.rolled_back_to.revision) == (3, 2)
     assert result.changed
     assert result.stable_after_seconds is not None
@@ -56,25 +56,25 @@ def test_skips_deregistered_revisions_and_says_when_only_those_remain(
 ) -> None:
     deployment.client.deregister_task_definition(taskDefinition=deployment.revisions[1])
     service = EcsService(ecs_client(), CLUSTER, SERVICE)
-    result = rollback(service, timeout=5, poll_interval=0.2)
+    result = rollback(service, timeout=30, poll_interval=0.2)
     assert result.rolled_back_to.revision == 1  # 2 is INACTIVE and can never run again
 
     deployment.client.deregister_task_definition(taskDefinition=deployment.revisions[0])
     service.deploy(service.task_definition(deployment.revisions[2]))
     with pytest.raises(OpsError, match=r"revisions 1, 2 are deregistered"):
-        rollback(service, timeout=5, poll_interval=0.2)
+        rollback(service, timeout=30, poll_interval=0.2)
 
 
 def test_ignores_other_families_sharing_the_prefix(deployment: Deployment) -> None:
     register_revisions(deployment.client, 4, family=f"{FAMILY}-worker")
-    result = rollback(EcsService(ecs_client(), CLUSTER, SERVICE), timeout=5, poll_interval=0.2)
+    result = rollback(EcsService(ecs_client(), CLUSTER, SERVICE), timeout=30, poll_interval=0.2)
     assert result.rolled_back_to.arn == deployment.revisions[1]
 
 
 def test_rolls_back_to_an_explicit_revision_or_task_definition(deployment: Deployment) -> None:
     service = EcsService(ecs_client(), CLUSTER, SERVICE)
     assert (
-        rollback(service, to_revision=1, timeout=5, poll_interval=0.2).rolled_back_to.revision == 1
+        rollback(service, to_revision=1, timeout=30, poll_interval=0.2).rolled_back_to.revision == 1
     )
     with pytest.raises(OpsError, match="not older than the running copilot-api:1"):
         rollback(service, to_revision=2)
@@ -166,3 +166,45 @@ def test_current_prints_the_running_task_definition(
 ) -> None:
     assert main(["current", "--cluster", CLUSTER, "--service", SERVICE]) == 0
     assert capsys.readouterr().out.strip() == deployment.revisions[2]
+
+
+def test_check_credentials_reports_the_source_or_exits_3(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check-credentials"]) == 0
+    assert "AWS credentials from env, region us-east-1" in capsys.readouterr().out
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    assert main(["check-credentials"]) == 3
+    assert "no AWS credentials found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "is not JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"clusterName": 7, "serviceName": "s"}', "'clusterName' must be a non-empty string"),
+    ],
+)
+def test_unreadable_stack_outputs_are_explained(
+    aws: dict[str, str],
+    tmp_path: Path,
+    content: str,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(content)
+    assert main(["rollback", "--outputs-file", str(outputs)]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_refuses_an_explicit_target_that_was_deregistered(deployment: Deployment) -> None:
+    deployment.client.deregister_task_definition(taskDefinition=deployment.revisions[0])
+    service = EcsService(ecs_client(), CLUSTER, SERVICE)
+    with pytest.raises(OpsError, match=r"copilot-api:1 is deregistered \(INACTIVE\)"):
+        rollback(service, to_task_definition=deployment.revisions[0])
+    with pytest.raises(OpsError, match="is deregistered"):
+        rollback(service, to_revision=1)
+    assert running_task_definition(deployment) == deployment.revisions[2]

@@ -100,3 +100,10 @@ def test_verify_without_a_url_says_which_output_is_missing(
 ) -> None:
     assert main(["verify", "--cluster", CLUSTER, "--service", SERVICE]) == 1
     assert "stack output 'url' is missing; pass --url" in capsys.readouterr().err
+
+
+def test_smoke_command_against_a_url(
+    readiness: ReadinessServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["smoke", "--url", readiness.url, "--poll-interval", "0.05"]) == 0
+    assert "answered 200 after 3 attempt(s)" in capsys.readouterr().out

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from litestar import Litestar, get
 from litestar.datastructures import State
-from litestar.params import FromPath, NamedDependency
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.testing import TestClient
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -67,7 +68,8 @@ def test_request_query_and_log_lines_share_the_callers_trace(
     ]
     assert query.kind is SpanKind.CLIENT
     assert query.name == "SELECT"
-    assert query.parent is not None and query.parent.span_id == server.context.span_id
+    assert query.parent is not None
+    assert query.parent.span_id == server.context.span_id
     assert (query.attributes or {})["db.system.name"] == "postgresql"
     assert "7" not in str((query.attributes or {})["db.query.text"])  # parameters stay out
 

@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from copilot_api.app import create_app
 from copilot_config import Settings
-from tests.integration.security.conftest import create_test_app, make_key, revoke
+from tests.integration.security.support import create_test_app, make_key, revoke
 
 UNKNOWN_KEY = "cpk_0123456789_" + "A" * 43  # well-formed, never stored
 

@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from copilot_config import Settings
-from tests.integration.security.conftest import BULK_LIMIT, create_test_app, make_key
+from tests.integration.security.support import BULK_LIMIT, create_test_app, make_key
 
 BODY_LIMIT = 4096
 
@@ -119,7 +119,7 @@ def test_malformed_json_is_a_client_error(client: TestClient[Litestar], key: str
         content=b'{"message": ',
     )
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "validation_error"
+    assert response.json()["error"]["code"] == "bad_request"
     assert "Traceback" not in response.text
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from copilot_config import Settings
-from tests.integration.security.conftest import create_test_app, make_key
+from tests.integration.security.support import create_test_app, make_key
 
 
 def test_limit_headers_then_429_with_retry_after_and_an_event(
@@ -75,9 +75,7 @@ def test_handler_errors_carry_the_headers_and_refusals_do_not_count(
     with TestClient(create_test_app(settings)) as client:
         # A 401 is not counted against anybody.
         assert client.get("/api/test/search", headers={"X-API-Key": "nope"}).status_code == 401
-        invalid = client.post(
-            "/api/test/echo", headers={"X-API-Key": key}, json={"message": 1}
-        )
+        invalid = client.post("/api/test/echo", headers={"X-API-Key": key}, json={"message": 1})
         assert invalid.status_code == 400
         assert invalid.headers["X-RateLimit-Remaining"] == "1"
         ok = client.get("/api/test/search", headers={"X-API-Key": key})

@@ -33,7 +33,8 @@ def test_listing_description_states_only_the_facts() -> None:
     assert "3-bedroom single-family home in the Maple Ridge neighborhood of Austin, TX" in text
     assert "2,150 square feet" in text
     assert "2 full bathrooms and 1 half bathroom" in text
-    assert "Built in 1998" in text and "0.25-acre lot" in text
+    assert "Built in 1998" in text
+    assert "0.25-acre lot" in text
     assert "a two-car garage, a private pool, a fireplace" in text
     # Every number in the text comes from the listing (no price, no invented figures).
     allowed = {"3", "2150", "2", "1", "1998", "0.25"}
@@ -44,7 +45,9 @@ def test_listing_description_states_only_the_facts() -> None:
 def test_listing_description_never_uses_agent_only_fields() -> None:
     for variant in ("narrative", "highlights"):
         text = _run("listing_description", {"listing": SUBJECT, "max_chars": 1000}, variant)
-        assert "lockbox" not in text and "4417" not in text and "555" not in text
+        assert "lockbox" not in text
+        assert "4417" not in text
+        assert "555" not in text
 
 
 def test_missing_facts_are_left_out_not_invented() -> None:
@@ -74,7 +77,7 @@ def test_output_is_deterministic_and_passes_the_fair_housing_review() -> None:
     variables = {"listing": SUBJECT, "max_chars": 1000}
     first = _run("listing_description", variables)
     assert _run("listing_description", variables) == first
-    for prompt_id, values, variant in [
+    cases: list[tuple[str, dict[str, Any], str | None]] = [
         ("listing_description", variables, "narrative"),
         ("listing_description", variables, "highlights"),
         (
@@ -83,7 +86,8 @@ def test_output_is_deterministic_and_passes_the_fair_housing_review() -> None:
             None,
         ),
         ("client_followup", _followup_variables(), None),
-    ]:
+    ]
+    for prompt_id, values, variant in cases:
         text = _run(prompt_id, values, variant)
         assert review_generated_text(text) == (text, [])
 
@@ -162,7 +166,8 @@ def test_client_followup_recaps_the_search_and_lists_the_chosen_listings() -> No
     assert "1. 123 Oak Lane, Austin, TX — $425,000 · 3 bd / 2.5 ba · 2,150 sq ft" in text
     assert "2. 101 Elm St, Austin, TX — $410,000 · 3 bd / 2 ba · 2,050 sq ft" in text
     assert text.endswith("Best regards,\nSam Rivera")
-    assert "lockbox" not in text and "555-0100" not in text
+    assert "lockbox" not in text
+    assert "555-0100" not in text
 
 
 def test_client_followup_uses_the_agents_next_step_and_handles_no_listings() -> None:
@@ -178,7 +183,9 @@ def test_client_followup_uses_the_agents_next_step_and_handles_no_listings() -> 
 
 
 def test_structured_output_is_validated_against_the_schema() -> None:
-    request = PROMPTS.render("listing_description", {"listing": SUBJECT, "max_chars": 300}).request()
+    request = PROMPTS.render(
+        "listing_description", {"listing": SUBJECT, "max_chars": 300}
+    ).request()
     schema = {
         "type": "object",
         "required": ["remarks", "highlights"],

@@ -47,7 +47,7 @@ def test_render_fills_placeholders_and_carries_the_reference(tmp_path: Path) -> 
     rendered = registry.render("greeting", {"name": "Dana", "listing": {"City": "Austin"}})
     assert rendered.ref == PromptRef("greeting", 2, "plain")
     assert [message.role for message in rendered.messages] == ["system", "user"]
-    assert rendered.messages[1].content == 'Hello Dana, about {\n  "City": "Austin"\n}.'
+    assert rendered.messages[1].content == 'Hello Dana, about {"City": "Austin"}.'
     loud = registry.render("greeting", {"name": "Dana", "listing": {}}, "loud")
     request = loud.request()
     assert (request.temperature, request.max_tokens) == (0.9, 50)
@@ -72,8 +72,10 @@ def test_agent_only_fields_never_reach_a_prompt() -> None:
     rendered = registry.render("listing_description", {"listing": SUBJECT, "max_chars": 900})
     facts = rendered.messages[-1].content  # the user message carries the listing
     assert '"LivingArea": 2150' in facts
-    assert "PrivateRemarks" not in facts and "lockbox" not in facts
-    assert "ShowingInstructions" not in facts and "555-0100" not in facts
+    assert "PrivateRemarks" not in facts
+    assert "lockbox" not in facts
+    assert "ShowingInstructions" not in facts
+    assert "555-0100" not in facts
     # The local provider gets the facts as given; its writers never read those fields.
     assert rendered.request().context["listing"]["PrivateRemarks"]
 
@@ -81,13 +83,33 @@ def test_agent_only_fields_never_reach_a_prompt() -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        (VALID.replace("{{ name }}!", "{{ nmae }}!"), "variant 'loud': uses {{ nmae }}, which is not a variable"),
-        (VALID.replace("variables: [name, listing]", "variables: [name, listing, tone]"), "variable 'tone' is declared but no variant uses it"),
-        (VALID.replace("id: greeting", "id: welcome"), "id 'welcome' must match the file name 'greeting'"),
+        (
+            VALID.replace("{{ name }}!", "{{ nmae }}!"),
+            "variant 'loud': uses {{ nmae }}, which is not a variable",
+        ),
+        (
+            VALID.replace("variables: [name, listing]", "variables: [name, listing, tone]"),
+            "variable 'tone' is declared but no variant uses it",
+        ),
+        (
+            VALID.replace("id: greeting", "id: welcome"),
+            "id 'welcome' must match the file name 'greeting'",
+        ),
         (VALID.replace("version: 2", "version: 0"), "version must be a positive integer"),
-        (VALID.replace("task: listing_description\n", "task: listing_description\nauthor: me\n"), "unknown key 'author'"),
-        (VALID.replace("    params: {temperature: 0.9, max_tokens: 50}", "    params: {temperature: 5}"), "params.temperature must be a number from 0 to 2"),
-        (VALID.replace('    user: "HELLO {{ name }}!"', '    system: "x"'), "variant 'loud': user template is missing"),
+        (
+            VALID.replace("task: listing_description\n", "task: listing_description\nauthor: me\n"),
+            "unknown key 'author'",
+        ),
+        (
+            VALID.replace(
+                "    params: {temperature: 0.9, max_tokens: 50}", "    params: {temperature: 5}"
+            ),
+            "params.temperature must be a number from 0 to 2",
+        ),
+        (
+            VALID.replace('    user: "HELLO {{ name }}!"', '    system: "x"'),
+            "variant 'loud': user template is missing",
+        ),
         (VALID + "default_variant: quiet\n", "default_variant 'quiet' is not a variant"),
         (VALID + "schema: {type: objekt}\n", "invalid JSON schema"),
         ("id: greeting\n  bad: [yaml", "cannot read YAML"),
@@ -125,6 +147,7 @@ def test_a_missing_or_empty_folder_is_an_error(tmp_path: Path) -> None:
 def test_unknown_prompt_id_is_a_key_error(tmp_path: Path) -> None:
     _write(tmp_path, "greeting.yaml", VALID)
     registry = PromptRegistry.load(tmp_path)
-    assert "greeting" in registry and "nope" not in registry
+    assert "greeting" in registry
+    assert "nope" not in registry
     with pytest.raises(KeyError, match="no prompt template 'nope'"):
         registry.get("nope")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,9 @@ def test_tiered_cache_without_redis_counts_hits_and_misses() -> None:
 
     asyncio.run(scenario())
     stats = cache.stats()
-    assert stats["hits"] == 3 and stats["local_hits"] == 3 and stats["redis_hits"] == 0
+    assert stats["hits"] == 3
+    assert stats["local_hits"] == 3
+    assert stats["redis_hits"] == 0
     assert stats["misses"] == 2
     assert stats["hit_rate"] == 0.6
     assert (stats["evictions"], stats["size"], stats["max_size"]) == (1, 2, 2)
@@ -82,6 +85,7 @@ def test_callers_cannot_change_a_cached_value() -> None:
     async def scenario() -> Any:
         await cache.set("k", {"items": [1]})
         first = await cache.get("k")
+        assert isinstance(first, dict)
         first["items"].append(2)
         return await cache.get("k")
 
@@ -99,18 +103,22 @@ def test_codecs_round_trip_and_reject_foreign_data() -> None:
 
 def test_keys_change_with_model_and_prompt_version() -> None:
     base = cache_key("llm", "gpt-4o-mini", {"id": "p", "version": 1, "variant": "a"}, "text")
-    assert base == cache_key("llm", "gpt-4o-mini", {"variant": "a", "version": 1, "id": "p"}, "text")
+    assert base == cache_key(
+        "llm", "gpt-4o-mini", {"variant": "a", "version": 1, "id": "p"}, "text"
+    )
     assert base != cache_key("llm", "gpt-4o", {"id": "p", "version": 1, "variant": "a"}, "text")
-    assert base != cache_key("llm", "gpt-4o-mini", {"id": "p", "version": 2, "variant": "a"}, "text")
-    assert base != cache_key("llm", "gpt-4o-mini", {"id": "p", "version": 1, "variant": "b"}, "text")
+    assert base != cache_key(
+        "llm", "gpt-4o-mini", {"id": "p", "version": 2, "variant": "a"}, "text"
+    )
+    assert base != cache_key(
+        "llm", "gpt-4o-mini", {"id": "p", "version": 1, "variant": "b"}, "text"
+    )
 
 
 def _listing_request(version_bump: int = 0, max_chars: int = 500) -> Any:
     rendered = PROMPTS.render("listing_description", {"listing": SUBJECT, "max_chars": max_chars})
     request = rendered.request()
     if version_bump:
-        from dataclasses import replace
-
         assert request.prompt is not None
         request = replace(
             request, prompt=replace(request.prompt, version=request.prompt.version + version_bump)
@@ -135,10 +143,12 @@ def test_cached_llm_answers_repeats_from_the_cache() -> None:
     assert (first.cached, repeat.cached) == (False, True)
     assert repeat.text == first.text
     assert (repeat.provider, repeat.model) == ("local", "local-templates-v1")
-    assert repeat.usage.total_tokens == 0 and first.usage.total_tokens > 0
+    assert repeat.usage.total_tokens == 0
+    assert first.usage.total_tokens > 0
     assert repeat.prompt == first.prompt
     assert not new_version.cached  # a new prompt version is never served an old answer
-    assert not other_facts.cached and len(other_facts.text) <= 200
+    assert not other_facts.cached
+    assert len(other_facts.text) <= 200
     assert registry.prompt.stats()["hits"] == 1
     assert registry.prompt.stats()["misses"] == 3
 
@@ -173,7 +183,8 @@ def test_embedding_provider_embeds_each_text_once() -> None:
         return first, second, direct
 
     first, second, direct = asyncio.run(scenario())
-    assert first.shape == (2, 64) and second.shape == (4, 64)
+    assert first.shape == (2, 64)
+    assert second.shape == (4, 64)
     assert second.dtype == np.float32
     assert np.allclose(second, direct)
     stats = cache.stats()

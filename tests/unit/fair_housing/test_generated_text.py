@@ -29,7 +29,11 @@ def test_clean_text_comes_back_unchanged() -> None:
         ("Master suite upstairs.", "Primary suite upstairs.", "master_bedroom"),
         ("His and hers closets.", "Dual closets.", "his_and_hers"),
         ("A true bachelor pad.", "A true stylish retreat.", "bachelor_pad"),
-        ("In an exclusive neighborhood.", "In an established neighborhood.", "exclusive_neighborhood"),
+        (
+            "In an exclusive neighborhood.",
+            "In an established neighborhood.",
+            "exclusive_neighborhood",
+        ),
         ("Quiet family neighborhood.", "Quiet welcoming neighborhood.", "family_neighborhood"),
         ("Handicapped accessible entry.", "Accessible entry.", "handicapped_accessible"),
         ("Handicap parking in front.", "Accessible parking in front.", "handicapped"),

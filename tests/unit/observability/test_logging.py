@@ -90,7 +90,8 @@ def test_lines_written_inside_a_span_carry_its_ids(
     context = span.get_span_context()
     assert inside["trace_id"] == format(context.trace_id, "032x")
     assert inside["span_id"] == format(context.span_id, "016x")
-    assert outside["trace_id"] is None and outside["span_id"] is None
+    assert outside["trace_id"] is None
+    assert outside["span_id"] is None
 
 
 def test_request_workflow_and_security_helpers(capture: Callable[..., io.StringIO]) -> None:

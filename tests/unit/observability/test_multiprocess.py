@@ -27,16 +27,19 @@ from opentelemetry.sdk.resources import Resource
 from copilot_api.observability.exposition import worker_metrics
 from copilot_api.observability.metrics import Telemetry
 from copilot_api.observability.multiprocess import SnapshotStore
-from copilot_api.observability.plugin import INSTRUMENTATION_SCOPE
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 directory, requests, active, sessions, ready, ending = sys.argv[1:]
 meter, reader = worker_metrics(
-    SnapshotStore(Path(directory)), Resource({"service.name": "test"}), INSTRUMENTATION_SCOPE
+    SnapshotStore(Path(directory)), Resource({"service.name": "test"}), InstrumentationScope("t")
 )
 telemetry = Telemetry(meter, version="1.0", environment="test")
+reader.add_native_source(telemetry.native_metrics)
 for _ in range(int(requests)):
-    telemetry.http_request_duration.record(0.02, {"http.route": "/x", "http.request.method": "GET"})
-telemetry.http_active_requests.add(int(active), {"http.request.method": "GET"})
+    telemetry.request_started("GET", "http")
+    telemetry.request_finished("GET", "http", 200, "/x", None, 0.02)
+for _ in range(int(active)):
+    telemetry.request_started("GET", "http")
 telemetry.set_active_sessions(int(sessions))
 telemetry.set_readiness(ready == "1", {"database": ready == "1"})
 reader.publish()
@@ -54,8 +57,14 @@ def start_worker(
     directory: Path, *, requests: int, active: int, sessions: int, ready: bool, ending: str
 ) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(directory), str(requests), str(active)]
-        + [str(sessions), "1" if ready else "0", ending],
+        [
+            sys.executable,
+            "-c",
+            WORKER,
+            *map(str, (directory, requests, active, sessions)),
+            "1" if ready else "0",
+            ending,
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -83,7 +92,9 @@ def scraper(tmp_path: Path) -> Iterator[tuple[Telemetry, WorkerMetricReader]]:
         SnapshotStore(tmp_path), Resource({"service.name": "test"}), INSTRUMENTATION_SCOPE
     )
     telemetry = Telemetry(meter, version="1.0", environment="test")
-    telemetry.http_request_duration.record(0.02, {"http.route": "/x", "http.request.method": "GET"})
+    reader.add_native_source(telemetry.native_metrics)
+    telemetry.request_started("GET", "http")
+    telemetry.request_finished("GET", "http", 200, "/x", None, 0.02)
     telemetry.set_active_sessions(5)
     telemetry.set_readiness(True, {"database": True})
     yield telemetry, reader

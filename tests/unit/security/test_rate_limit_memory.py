@@ -11,7 +11,6 @@ from copilot_api.security.rate_limit import (
     RateLimiter,
 )
 
-
 # On an hour boundary, so bucket edges fall on whole seconds and minutes from here.
 START = 1_699_999_200.0
 

@@ -132,3 +132,32 @@ def test_the_catalog_refuses_duplicate_ids_and_empty_folders(tmp_path: Path) -> 
 def test_a_missing_folder_is_reported(tmp_path: Path) -> None:
     with pytest.raises(WorkflowDefinitionError, match="workflows folder not found"):
         WorkflowCatalog.load(tmp_path / "nope", STEPS, PROMPTS)
+
+
+def test_the_cli_refuses_a_bad_workflow_folder_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    write(
+        folder, "id: bad\nversion: 1\ndescription: x\nsteps:\n  - {id: a, type: nope}\n", "bad.yaml"
+    )
+    env = {**os.environ, "WORKFLOWS_DIR": str(folder), "ENVIRONMENT": "test"}
+    result = subprocess.run(
+        [sys.executable, "-m", "copilot_api", "config", "check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"copilot: error: {folder / 'bad.yaml'}: step 'a': unknown step type 'nope' "
+        "(known: comparables, compliance_check, generate, load_listing, load_session, respond, select_listings)"
+    )

@@ -72,7 +72,7 @@ def _is_secret(annotation: object) -> bool:
     return annotation is SecretStr or SecretStr in typing.get_args(annotation)
 
 
-def _type_name(annotation: object) -> str:
+def _type_name(annotation: object) -> str:  # noqa: PLR0911 - one return per kind
     args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         return " | ".join(_type_name(arg) for arg in args)

@@ -157,6 +157,15 @@ class ExperimentsSection(BaseModel):
     )
 
 
+class WorkflowsSection(BaseModel):
+    workflows_dir: Path = Field(
+        Path("workflows"), description="Folder of declarative workflow definitions (YAML)"
+    )
+    session_ttl_seconds: int = Field(
+        86_400, ge=60, le=2_592_000, description="Idle lifetime of a conversation session"
+    )
+
+
 class ListingsSection(BaseModel):
     embedding_provider: Literal["auto", "local", "openai"] = Field(
         "auto",
@@ -247,7 +256,6 @@ class SecuritySection(BaseModel):
         return origins
 
 
-
 def _empty_as_none(value: Any) -> Any:
     """`LOG_FILE=` in a .env file means unset, not the current directory."""
     return None if isinstance(value, str) and not value.strip() else value
@@ -320,6 +328,7 @@ class Settings(
     CacheSection,
     LLMSection,
     ExperimentsSection,
+    WorkflowsSection,
     ListingsSection,
     SecuritySection,
     ObservabilitySection,

@@ -111,14 +111,14 @@ class EcsService:
 
     def task_definition(self, reference: str) -> TaskDefinition:
         """Resolve `family:revision`, a bare family (latest ACTIVE) or an ARN to a full ARN."""
-        response = self._call(
-            f"task definition {reference!r}",
-            lambda: self.client.describe_task_definition(taskDefinition=reference),
-        )
-        definition = response["taskDefinition"]
-        return TaskDefinition(
-            definition["family"], definition["revision"], definition["taskDefinitionArn"]
-        )
+        return self._describe_task_definition(reference)[0]
+
+    def deployable_task_definition(self, reference: str) -> TaskDefinition:
+        """Like `task_definition`, but refuses a deregistered revision (ECS cannot run it)."""
+        found, status = self._describe_task_definition(reference)
+        if status == "INACTIVE":
+            raise OpsError(f"{found} is deregistered (INACTIVE) and cannot run again")
+        return found
 
     def previous_revision(self, current: TaskDefinition) -> TaskDefinition:
         """The newest ACTIVE revision of the same family older than `current`.
@@ -167,6 +167,17 @@ class EcsService:
                 f"service {self.service!r} did not become stable within {timeout:g}s "
                 f"({self.status()})"
             ) from error
+
+    def _describe_task_definition(self, reference: str) -> tuple[TaskDefinition, str | None]:
+        response = self._call(
+            f"task definition {reference!r}",
+            lambda: self.client.describe_task_definition(taskDefinition=reference),
+        )
+        definition = response["taskDefinition"]
+        found = TaskDefinition(
+            definition["family"], definition["revision"], definition["taskDefinitionArn"]
+        )
+        return found, definition.get("status")
 
     def _describe(self) -> ServiceTypeDef:
         response = self._call(

@@ -53,14 +53,14 @@ def rollback(
         raise OpsError("give either a revision or a task definition to roll back to, not both")
     current = service.current_task_definition()
     if to_task_definition is not None:
-        target = service.task_definition(to_task_definition)
+        target = service.deployable_task_definition(to_task_definition)
     elif to_revision is not None:
         if to_revision >= current.revision:
             raise OpsError(
                 f"revision {to_revision} is not older than the running {current}; "
                 "rollback only goes back"
             )
-        target = service.task_definition(f"{current.family}:{to_revision}")
+        target = service.deployable_task_definition(f"{current.family}:{to_revision}")
     else:
         target = service.previous_revision(current)
 

@@ -9,8 +9,10 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from copilot_api import __version__
 from copilot_api.ai.llm.plugin import LLMPlugin
+from copilot_api.ai.prompts import PromptError
 from copilot_api.cache.plugin import CachePlugin
 from copilot_api.errors import exception_handlers
+from copilot_api.experiments.config import ExperimentConfigError
 from copilot_api.experiments.plugin import ExperimentsPlugin
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.health.routes import health_handlers
@@ -19,7 +21,16 @@ from copilot_api.observability.plugin import ObservabilityPlugin
 from copilot_api.security.plugin import SecurityPlugin
 from copilot_api.state import HEALTH, SETTINGS
 from copilot_api.storage.plugin import StoragePlugin
+from copilot_api.workflows.definitions import WorkflowDefinitionError
+from copilot_api.workflows.plugin import WorkflowsPlugin
 from copilot_config import Settings, load_settings
+
+# Bad definition files (workflows, prompts, experiments) are found while the app is built.
+DEFINITION_ERRORS: tuple[type[Exception], ...] = (
+    WorkflowDefinitionError,
+    PromptError,
+    ExperimentConfigError,
+)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -33,6 +44,7 @@ def create_app(settings: Settings) -> Litestar:
             CachePlugin(settings),
             LLMPlugin(settings),
             ExperimentsPlugin(settings),
+            WorkflowsPlugin(settings),
         ],
         state=_initial_state(settings),
         exception_handlers=exception_handlers,

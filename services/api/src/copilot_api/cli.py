@@ -79,6 +79,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from copilot_api.app import create_app_from_environment
 
+    check_definitions(settings)
     configure_logging(settings)
     embedded = embedded_postgres_for(settings) if settings.uses_embedded_database else None
     if embedded is not None:
@@ -115,6 +116,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if metrics_dir is not None and settings.metrics_multiprocess_dir is None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def check_definitions(settings: Settings) -> None:
+    """Build the app once, without I/O, so a bad workflow, prompt or experiment file is one
+    line naming the file (exit 2) instead of a traceback from every worker."""
+    from copilot_api.app import DEFINITION_ERRORS, create_app
+
+    try:
+        create_app(settings)
+    except DEFINITION_ERRORS as error:
+        raise CliError(str(error)) from None
 
 
 def _prepare_metrics_directory(settings: Settings) -> Path | None:
@@ -158,5 +170,6 @@ def _config_show(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _config_check(_: argparse.Namespace, settings: Settings) -> int:
+    check_definitions(settings)
     print(f"configuration is valid for ENVIRONMENT={settings.environment.value}")
     return 0

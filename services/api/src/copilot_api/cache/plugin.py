@@ -15,8 +15,10 @@ from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 
 from copilot_api.cache.registry import CacheRegistry
+from copilot_api.cache.tiered import CacheObserver
 from copilot_api.health.registry import HealthRegistry
-from copilot_api.state import CACHES, HEALTH, REDIS
+from copilot_api.observability.metrics import Telemetry
+from copilot_api.state import CACHES, HEALTH, REDIS, TELEMETRY
 from copilot_config import Settings
 
 
@@ -26,9 +28,16 @@ class CachePlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         # Keys are namespaced by service name: two services sharing a Redis never collide.
-        app_config.state[CACHES] = CacheRegistry.from_settings(
+        caches = CacheRegistry.from_settings(
             self.settings, namespace=f"{self.settings.app_name}:cache"
         )
+        telemetry: Telemetry | None = app_config.state.get(TELEMETRY)
+        if telemetry is not None:
+            caches.set_observer(TelemetryCacheObserver(telemetry))
+            for name in caches.names():
+                local = caches.get(name).local
+                telemetry.observe_cache_size(name, local.__len__)
+        app_config.state[CACHES] = caches
         app_config.lifespan.append(self._lifespan)
         return app_config
 
@@ -46,3 +55,19 @@ class CachePlugin(InitPluginProtocol):
             yield
         finally:
             caches.attach_redis(None)  # the storage plugin closes the client after us
+
+
+class TelemetryCacheObserver(CacheObserver):
+    """Hits, misses and evictions into the service's OpenTelemetry counters."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def cache_lookups(self, cache: str, *, hits: int, misses: int) -> None:
+        for _ in range(hits):
+            self._telemetry.record_cache_hit(cache)
+        for _ in range(misses):
+            self._telemetry.record_cache_miss(cache)
+
+    def cache_evictions(self, cache: str, count: int) -> None:
+        self._telemetry.record_cache_eviction(cache, count)

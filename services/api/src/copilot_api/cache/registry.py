@@ -57,6 +57,9 @@ class CacheRegistry:
     def get(self, name: str) -> TieredCache:
         return self._caches[name]
 
+    def names(self) -> list[str]:
+        return list(self._caches)
+
     @property
     def embedding(self) -> TieredCache:
         return self._caches[EMBEDDING]

@@ -173,7 +173,7 @@ class TieredCache:
         except _REDIS_FAILURES as error:
             self._redis_failed(error)
             return {}
-        return {key: data for key, data in zip(names, raw, strict=True) if data is not None}
+        return {key: data for key, data in zip(names, raw, strict=True) if isinstance(data, bytes)}
 
     async def _redis_set(self, encoded: Mapping[str, bytes]) -> None:
         client = self._usable_redis()

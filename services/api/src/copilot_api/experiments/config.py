@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -84,7 +84,7 @@ class Experiment(_Strict):
     def variant_names(self) -> tuple[str, ...]:
         return tuple(variant.name for variant in self.variants)
 
-    def describe(self) -> dict[str, object]:
+    def describe(self) -> dict[str, Any]:
         total = sum(variant.weight for variant in self.variants)
         return {
             "id": self.id,

@@ -17,10 +17,15 @@ from litestar.plugins import InitPluginProtocol
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_api.experiments.config import Experiment, load_experiments
 from copilot_api.experiments.routes import experiment_handlers
-from copilot_api.experiments.service import ExperimentService, check_prompt_targets
+from copilot_api.experiments.service import (
+    ExperimentObserver,
+    ExperimentService,
+    check_prompt_targets,
+)
 from copilot_api.experiments.store import ExperimentStore
 from copilot_api.health.registry import HealthRegistry
-from copilot_api.state import DATABASE, EXPERIMENTS, HEALTH, PROMPTS
+from copilot_api.observability.metrics import Telemetry
+from copilot_api.state import DATABASE, EXPERIMENTS, HEALTH, PROMPTS, TELEMETRY
 from copilot_config import Settings
 
 
@@ -42,6 +47,9 @@ class ExperimentsPlugin(InitPluginProtocol):
     @asynccontextmanager
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
         service = ExperimentService(self.experiments, ExperimentStore(app.state[DATABASE]))
+        telemetry: Telemetry | None = app.state.get(TELEMETRY)
+        if telemetry is not None:
+            service.observer = TelemetryExperimentObserver(telemetry)
         app.state[EXPERIMENTS] = service
         registry: HealthRegistry = app.state[HEALTH]
 
@@ -50,3 +58,11 @@ class ExperimentsPlugin(InitPluginProtocol):
 
         registry.add_detail("experiments", report)
         yield
+
+
+class TelemetryExperimentObserver(ExperimentObserver):
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def experiment_assigned(self, experiment: str, variant: str) -> None:
+        self._telemetry.record_experiment_assignment(experiment, variant)

@@ -23,9 +23,7 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     execution_id: UUID = Field(description="The workflow execution the feedback is about")
-    outcome: Outcome = Field(
-        description="accepted (counts as a conversion), edited or rejected"
-    )
+    outcome: Outcome = Field(description="accepted (counts as a conversion), edited or rejected")
     rating: int | None = Field(None, ge=1, le=5, description="Optional rating from 1 to 5")
     comment: str | None = Field(None, max_length=2000, description="Optional free text")
 
@@ -59,9 +57,7 @@ async def experiment_results(
     opt=_SCOPE,
     status_code=HTTP_201_CREATED,
 )
-async def record_feedback(
-    state: State, data: JSONBody[FeedbackIn]
-) -> Response[dict[str, Any]]:
+async def record_feedback(state: State, data: JSONBody[FeedbackIn]) -> Response[dict[str, Any]]:
     store = ExperimentStore(state[DATABASE])
     execution = await store.find_execution(data.execution_id)
     if execution is None:

@@ -54,7 +54,7 @@ class ExperimentService:
         return None
 
     def assign(self, target_type: str, target_id: str, user_id: str | None) -> Assignment | None:
-        """The variant by hash alone (no I/O). None: no active experiment, or no user to stick to."""
+        """The variant by hash alone, no I/O. None: no active experiment or no user to stick to."""
         experiment = self.active_for(target_type, target_id)
         if experiment is None or not user_id:
             return None
@@ -76,9 +76,7 @@ class ExperimentService:
                 assignment.experiment_id, user_id, assignment.variant
             )
         except (DatabaseError, PoolTimeout) as error:
-            logger.warning(
-                "could not record exposure to %s: %s", assignment.experiment_id, error
-            )
+            logger.warning("could not record exposure to %s: %s", assignment.experiment_id, error)
             recorded = assignment.variant
         if recorded != assignment.variant and recorded in experiment.variant_names:
             assignment = Assignment(experiment.id, recorded, recorded == experiment.control)

@@ -139,7 +139,10 @@ async def _ingest_async(
 ) -> IngestSummary:
     provider = create_embedding_provider(settings)
     try:
-        async with await AsyncConnection.connect(url, autocommit=True) as connection:
+        async with (
+            await AsyncConnection.connect(url, autocommit=True) as connection,
+            await AsyncConnection.connect(url, autocommit=True) as reader,
+        ):
             return await ingest_records(
                 connection,
                 provider,
@@ -147,6 +150,7 @@ async def _ingest_async(
                 batch_size=batch_size,
                 expected_rows=expected_rows,
                 on_progress=on_progress,
+                read_connection=reader,
             )
     finally:
         await provider.aclose()

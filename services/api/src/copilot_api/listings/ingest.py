@@ -8,6 +8,7 @@ A key seen twice in a file is applied in order: the batch is flushed before the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -63,8 +64,22 @@ class IngestSummary:
 Progress = Callable[[int], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A validated batch ready to write: changed rows, their vectors, unchanged count."""
+
+    changed: list[ValidListing]
+    prepared: list[store.PreparedRow]
+    documents: list[str]
+    unchanged: int
+
+
 class Ingestor:
-    """Writes records through one connection (autocommit; each batch opens its transaction)."""
+    """Writes records through `connection` (autocommit; each batch opens its transaction).
+
+    With a separate `read_connection` the next batch is validated, checked against the stored
+    hashes and embedded while the current batch is being written (a pipeline of two).
+    """
 
     def __init__(
         self,
@@ -73,9 +88,11 @@ class Ingestor:
         *,
         batch_size: int,
         on_progress: Progress | None = None,
+        read_connection: AsyncConnection[Any] | None = None,
         max_reported_errors: int = 1_000,
     ) -> None:
         self._connection = connection
+        self._reader = read_connection
         self._provider = provider
         self._batch_size = batch_size
         self._on_progress = on_progress
@@ -83,7 +100,8 @@ class Ingestor:
         self._summary = IngestSummary()
         self._batch: list[ValidListing] = []
         self._batch_keys: set[str] = set()
-        self._pending_progress = 0
+        self._in_flight: asyncio.Task[None] | None = None
+        self._in_flight_keys: frozenset[str] = frozenset()
 
     async def run(self, records: Iterable[SourceRecord]) -> IngestSummary:
         """Ingest every record; the embedding space must already be bound (see loading.py)."""
@@ -92,7 +110,10 @@ class Ingestor:
             for record in records:
                 await self._add(record)
             await self._flush()
+            await self._drain()
         finally:
+            if self._in_flight is not None:  # an error elsewhere: let the write finish or fail
+                await asyncio.gather(self._in_flight, return_exceptions=True)
             self._summary.seconds = time.perf_counter() - started
         return self._summary
 
@@ -116,41 +137,62 @@ class Ingestor:
         self._summary.rejected += 1
         if len(self._summary.errors) < self._max_reported_errors:
             self._summary.errors.append(RejectedRow(line, key, reason))
-        self._pending_progress += 1
+        self._progress(1)
+
+    def _progress(self, rows: int) -> None:
+        if self._on_progress is not None:
+            self._on_progress(rows)
 
     async def _flush(self) -> None:
         batch, self._batch, self._batch_keys = self._batch, [], set()
-        if batch:
-            await self._write(batch)
-        if self._on_progress is not None and (self._pending_progress or batch):
-            self._on_progress(self._pending_progress + len(batch))
-        self._pending_progress = 0
-
-    async def _write(self, batch: list[ValidListing]) -> None:
-        existing = await store.existing_hashes(self._connection, [row.key for row in batch])
-        changed = [row for row in batch if existing.get(row.key, (b"",))[0] != row.content_hash]
-        self._summary.unchanged += len(batch) - len(changed)
-        if not changed:
+        if not batch:
             return
+        if self._reader is None:
+            await self._drain()  # one connection: nothing may overlap the write
+        plan = await self._plan(batch, self._reader or self._connection)
+        await self._drain()
+        self._in_flight_keys = frozenset(row.key for row in plan.changed)
+        self._in_flight = asyncio.create_task(self._write(plan, len(batch)))
+
+    async def _drain(self) -> None:
+        task, self._in_flight = self._in_flight, None
+        if task is not None:
+            await task
+
+    async def _plan(self, batch: list[ValidListing], reader: AsyncConnection[Any]) -> _Plan:
+        stored = await store.existing_hashes(reader, [row.key for row in batch])
+        # A key the in-flight batch is writing may already differ from what we just read:
+        # treat it as changed and re-embed it rather than trust a stale hash.
+        for key in self._in_flight_keys.intersection(stored):
+            del stored[key]
+        changed = [row for row in batch if stored.get(row.key, (b"",))[0] != row.content_hash]
         to_embed = [
-            row for row in changed if row.key not in existing or existing[row.key][1] != row.text_hash
+            row for row in changed if row.key not in stored or stored[row.key][1] != row.text_hash
         ]
         vectors = await self._provider.embed([row.text for row in to_embed]) if to_embed else None
-        by_key = {row.key: index for index, row in enumerate(to_embed)}
+        position = {row.key: index for index, row in enumerate(to_embed)}
         prepared = [
             store.PreparedRow(
-                row, None if vectors is None or row.key not in by_key else vectors[by_key[row.key]]
+                row, None if vectors is None or row.key not in position else vectors[position[row.key]]
             )
             for row in changed
         ]
         documents = [_ENCODER.encode(row.data).decode() for row in changed]
-        async with self._connection.transaction():
-            outcome, needs_vector = await store.write_batch(self._connection, prepared, documents)
-            if needs_vector:
-                await self._embed_missing(changed, needs_vector)
-        self._summary.inserted += outcome.inserted
-        self._summary.updated += outcome.updated
-        self._summary.unchanged += outcome.unchanged
+        return _Plan(changed, prepared, documents, len(batch) - len(changed))
+
+    async def _write(self, plan: _Plan, batch_rows: int) -> None:
+        if plan.changed:
+            async with self._connection.transaction():
+                outcome, needs_vector = await store.write_batch(
+                    self._connection, plan.prepared, plan.documents
+                )
+                if needs_vector:
+                    await self._embed_missing(plan.changed, needs_vector)
+            self._summary.inserted += outcome.inserted
+            self._summary.updated += outcome.updated
+            self._summary.unchanged += outcome.unchanged
+        self._summary.unchanged += plan.unchanged
+        self._progress(batch_rows)
 
     async def _embed_missing(self, rows: list[ValidListing], keys: list[str]) -> None:
         """Rows whose stored vector could not be reused (changed concurrently): embed now."""

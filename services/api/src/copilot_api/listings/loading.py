@@ -16,14 +16,16 @@ from copilot_api.listings.sources import SourceRecord
 
 logger = logging.getLogger(__name__)
 
-# Maintaining an HNSW graph row by row costs far more than building it once: a load of at least
-# this many rows, and more rows than the table holds, drops the index and rebuilds it at the end.
-# Searches meanwhile fall back to exact scans (slower, still correct).
+# Maintaining an HNSW graph (and twenty B-trees) row by row costs far more than building them
+# once: a load of at least this many rows, and more rows than the table holds, drops the
+# secondary indexes and rebuilds them at the end. Searches meanwhile scan (slower, correct).
 DEFER_INDEX_MIN_ROWS: Final = 20_000
 # Refresh planner statistics after writes this large (filter plans depend on them).
 ANALYZE_MIN_ROWS: Final = 1_000
-# Session-level advisory lock: only one process (of several workers) loads the sample data.
+# Session-level advisory locks: one sample loader at a time; a bulk load holds the other so
+# that a starting server does not rebuild the indexes the load has just deferred.
 _SAMPLE_LOCK: Final = 7_361_204_917
+_BULK_LOAD_LOCK: Final = 7_361_204_918
 
 
 async def ingest_records(
@@ -34,40 +36,68 @@ async def ingest_records(
     batch_size: int,
     expected_rows: int | None = None,
     on_progress: Progress | None = None,
+    read_connection: AsyncConnection[Any] | None = None,
 ) -> IngestSummary:
-    """Bind the embedding space, pick the index plan, ingest, refresh statistics."""
-    dimensions = provider.space.dimensions
+    """Bind the embedding space, pick the index plan, ingest, refresh statistics.
+
+    `read_connection` (optional, a second connection) lets the next batch be prepared while
+    the current one is being written.
+    """
     await store.bind_embedding_space(connection, provider.space, build_index=False)
-    defer_index = (
+    defer = (
         expected_rows is not None
         and expected_rows >= DEFER_INDEX_MIN_ROWS
         and expected_rows > await store.count_listings(connection)
     )
-    if defer_index:
-        logger.info("bulk load of ~%d rows: building the vector index after the load", expected_rows)
-        await store.drop_vector_index(connection)
+    if defer:
+        await connection.execute("SELECT pg_advisory_lock(%s)", (_BULK_LOAD_LOCK,))
+        dropped = await store.defer_secondary_indexes(connection)
+        logger.info("bulk load of ~%d rows: %d indexes rebuilt afterwards", expected_rows, len(dropped))
     else:
-        await store.ensure_vector_index(connection, dimensions)
-    ingestor = Ingestor(connection, provider, batch_size=batch_size, on_progress=on_progress)
+        await repair_indexes(connection, provider.space.dimensions)
+    ingestor = Ingestor(
+        connection,
+        provider,
+        batch_size=batch_size,
+        on_progress=on_progress,
+        read_connection=read_connection,
+    )
     try:
         summary = await ingestor.run(records)
     finally:
-        if defer_index:
-            await _rebuild_index(connection, dimensions)
+        if defer:
+            await _rebuild_after_bulk_load(connection, provider.space.dimensions)
     if summary.inserted + summary.updated >= ANALYZE_MIN_ROWS:
         await connection.execute("ANALYZE listings")
     return summary
 
 
-async def _rebuild_index(connection: AsyncConnection[Any], dimensions: int) -> None:
+async def repair_indexes(connection: AsyncConnection[Any], dimensions: int) -> None:
+    """Rebuild indexes an interrupted bulk load left dropped, unless a load is running now."""
+    row = await (
+        await connection.execute("SELECT pg_try_advisory_lock(%s)", (_BULK_LOAD_LOCK,))
+    ).fetchone()
+    if not (row and row[0]):
+        return
     try:
+        await store.restore_deferred_indexes(connection)
+        await store.ensure_vector_index(connection, dimensions)
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock(%s)", (_BULK_LOAD_LOCK,))
+
+
+async def _rebuild_after_bulk_load(connection: AsyncConnection[Any], dimensions: int) -> None:
+    if connection.closed:
+        return  # the next ingest or startup repairs them
+    try:
+        await store.restore_deferred_indexes(connection)
         await store.ensure_vector_index(connection, dimensions)
     except Exception:
-        # Never hide the load's own error; startup and the next ingest rebuild a missing index.
-        logger.exception("could not rebuild the listings vector index")
-        if connection.closed:
-            return
+        # Never hide the load's own error; startup and the next ingest rebuild what is missing.
+        logger.exception("could not rebuild the listings indexes after a bulk load")
         raise
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock(%s)", (_BULK_LOAD_LOCK,))
 
 
 def sample_records(count: int = DEFAULT_COUNT) -> Iterable[SourceRecord]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
+from copilot_api.listings.sample_text import RemarkFacts, remarks
+
 DEFAULT_COUNT: Final = 2_400
 DEFAULT_SEED: Final = 20_240_601
 # Listing dates and "new construction" are relative to this day, not today, for determinism.
@@ -127,31 +129,6 @@ STATUSES: Final = (
     ("Closed", 0.07),
 )
 
-_OPENERS: Final = (
-    "Welcome home to this", "Don't miss this", "Step inside this", "Meet this",
-    "Discover this", "Fall in love with this", "Sunlight pours through this",
-)
-_ADJECTIVES: Final = (
-    "charming", "beautifully updated", "spacious", "move-in ready", "light-filled",
-    "well-maintained", "modern", "classic", "cozy", "thoughtfully renovated",
-)
-_INTERIOR: Final = (
-    "an open floor plan", "hardwood floors throughout", "a chef's kitchen with quartz counters",
-    "stainless steel appliances", "vaulted ceilings", "a primary suite with a walk-in closet",
-    "a finished basement with a rec room", "a dedicated home office", "fresh interior paint",
-    "a sunroom that overlooks the yard", "an updated kitchen with a large island",
-    "new carpet in the bedrooms", "luxury vinyl plank flooring", "a main-floor laundry room",
-    "a spa-like primary bath", "built-in bookshelves", "plenty of storage",
-)
-_EXTERIOR: Final = (
-    "a fenced backyard", "a covered patio", "mature shade trees", "a large deck for entertaining",
-    "low-maintenance landscaping", "a raised-bed garden", "a quiet cul-de-sac location",
-    "a new roof", "a front porch", "a private courtyard",
-)
-_CLOSERS: Final = (
-    "Schedule your showing today!", "This one will not last long.", "Come see it this weekend.",
-    "A must-see!", "Priced to sell.", "Make it yours today.",
-)
 _COOLING_OTHER: Final = (["Window Unit(s)"], ["Ductless"], ["None"], ["Evaporative Cooling"])
 _HEATING: Final = (
     ["Forced Air", "Natural Gas"], ["Heat Pump"], ["Forced Air"], ["Radiant"], ["Baseboard"],
@@ -233,9 +210,13 @@ def _listing(rng: random.Random, index: int) -> dict[str, Any]:
         "DaysOnMarket": (REFERENCE_DAY - on_market).days,
         "AssociationFee": rng.randrange(150, 600, 5) if subtype in ("Condominium", "Townhouse") else None,
         "TaxAnnualAmount": round(price * rng.uniform(0.011, 0.021)),
-        "PublicRemarks": _remarks(
-            rng, market, subtype, beds, full, half, garage_spaces, pool, waterfront,
-            fireplaces, central_air, new_construction, stories, lot_acres, subdivision,
+        "PublicRemarks": remarks(
+            rng,
+            RemarkFacts(
+                subtype, beds, full, half, garage_spaces, pool, waterfront, market.water_name,
+                fireplaces, central_air, new_construction, stories, lot_acres,
+                subdivision or market.city, market.local_touches, year,
+            ),
         ),
         "PrivateRemarks": f"Lockbox on the side door, code {rng.randint(1000, 9999)}. "
         + rng.choice(("Seller prefers a 30-day close.", "Motivated seller.", "Tenant occupied.")),
@@ -333,55 +314,3 @@ def _price(
     price = 0.88 * market.median_price * factor * rng.lognormvariate(0, 0.18)
     step = 5_000 if price > 1_000_000 else 100
     return max(20_000, int(round(price / step)) * step - (100 if rng.random() < 0.4 else 0))
-
-
-def _remarks(
-    rng: random.Random,
-    market: Market,
-    subtype: str,
-    beds: int,
-    full: int,
-    half: int,
-    garage_spaces: int,
-    pool: bool,
-    waterfront: bool,
-    fireplaces: int,
-    central_air: bool,
-    new_construction: bool,
-    stories: int,
-    lot_acres: float | None,
-    subdivision: str | None,
-) -> str:
-    noun = {
-        "Single Family Residence": rng.choice(("home", "house", "single-family home")),
-        "Condominium": rng.choice(("condo", "condominium")),
-        "Townhouse": rng.choice(("townhome", "townhouse")),
-        "Duplex": "duplex",
-        "Manufactured Home": "manufactured home",
-    }[subtype]
-    baths = f"{full}.5" if half else str(full)
-    rooms = "studio" if beds == 0 else f"{beds}-bedroom, {baths}-bath"
-    where = f" in {subdivision}" if subdivision else f" in {market.city}"
-    sentences = [
-        f"{rng.choice(_OPENERS)} {rng.choice(_ADJECTIVES)} {rooms} {noun}{where}.",
-        "Inside you'll find {}, {} and {}.".format(*rng.sample(_INTERIOR, 3)),
-    ]
-    if new_construction:
-        sentences.append("Brand-new construction with builder warranty and energy-efficient systems.")
-    if stories == 1 and subtype != "Condominium":
-        sentences.append("Single-level living with no stairs to climb.")
-    if garage_spaces:
-        sentences.append(f"Attached {garage_spaces}-car garage.")
-    if pool:
-        sentences.append(rng.choice(("Sparkling in-ground pool.", "Private pool with a sunny deck.")))
-    if waterfront:
-        sentences.append(f"Rare waterfront setting on {market.water_name} with a private dock.")
-    if fireplaces:
-        sentences.append("Gather around the wood-burning fireplace on cool evenings.")
-    if central_air:
-        sentences.append("Central air keeps summers comfortable.")
-    if lot_acres is not None and lot_acres >= 1:
-        sentences.append(f"Sits on {lot_acres:g} acres with room to roam.")
-    sentences.append(f"Outside, enjoy {rng.choice(_EXTERIOR)}, {rng.choice(market.local_touches)}.")
-    sentences.append(rng.choice(_CLOSERS))
-    return " ".join(sentences)

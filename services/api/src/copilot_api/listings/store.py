@@ -140,10 +140,7 @@ async def _switch_space(
 
 
 async def vector_index_exists(connection: AsyncConnection[Any]) -> bool:
-    row = await (
-        await connection.execute("SELECT to_regclass(%s) IS NOT NULL", (VECTOR_INDEX,))
-    ).fetchone()
-    return bool(row and row[0])
+    return await _index_exists(connection, VECTOR_INDEX)
 
 
 async def ensure_vector_index(connection: AsyncConnection[Any], dimensions: int) -> bool:
@@ -173,6 +170,53 @@ async def ensure_vector_index(connection: AsyncConnection[Any], dimensions: int)
 
 async def drop_vector_index(connection: AsyncConnection[Any]) -> None:
     await connection.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(VECTOR_INDEX)))
+
+
+async def defer_secondary_indexes(connection: AsyncConnection[Any]) -> list[str]:
+    """Drop every index but the primary key, remembering the definitions (bulk loads)."""
+    async with connection.transaction():
+        await advisory_lock(connection)
+        cursor = await connection.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+            " JOIN pg_class c ON c.relname = i.indexname"
+            " JOIN pg_index x ON x.indexrelid = c.oid"
+            " WHERE i.schemaname = current_schema() AND i.tablename = 'listings'"
+            " AND NOT x.indisprimary"
+        )
+        indexes = await cursor.fetchall()
+        for name, definition in indexes:
+            await connection.execute(
+                "INSERT INTO listings_deferred_indexes (name, definition) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO NOTHING",
+                (name, definition),
+            )
+            await connection.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    return [str(name) for name, _ in indexes]
+
+
+async def restore_deferred_indexes(connection: AsyncConnection[Any]) -> list[str]:
+    """Rebuild the indexes a bulk load dropped (also after a crash during one)."""
+    cursor = await connection.execute(
+        "SELECT name, definition FROM listings_deferred_indexes ORDER BY name"
+    )
+    pending = await cursor.fetchall()
+    for name, definition in pending:
+        async with connection.transaction():
+            await advisory_lock(connection)
+            if not await _index_exists(connection, name):
+                logger.info("rebuilding index %s", name)
+                await connection.execute(str(definition).encode())
+            await connection.execute(
+                "DELETE FROM listings_deferred_indexes WHERE name = %s", (name,)
+            )
+    return [str(name) for name, _ in pending]
+
+
+async def _index_exists(connection: AsyncConnection[Any], name: str) -> bool:
+    row = await (
+        await connection.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+    ).fetchone()
+    return bool(row and row[0])
 
 
 async def existing_hashes(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
@@ -47,6 +48,11 @@ class WorkerMetricReader(PrometheusMetricReader):
         self._serving_scrape = threading.local()
         self._closed = False
         self._last: dict[str, Any] = {}
+        self._native: list[Callable[[], dict[str, Any]]] = []
+
+    def add_native_source(self, source: Callable[[], dict[str, Any]]) -> None:
+        """Metrics aggregated outside the SDK (snapshot format), published with this worker's."""
+        self._native.append(source)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every worker's metrics."""
@@ -64,7 +70,9 @@ class WorkerMetricReader(PrometheusMetricReader):
     def _receive_metrics(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> None:
-        own = snapshot_of(metrics_data)
+        own = snapshot_of(metrics_data)  # never None: build info is always observed
+        for source in self._native:
+            own.update(source())
         if self._store is not None:
             with self._write_lock:
                 self._last = own

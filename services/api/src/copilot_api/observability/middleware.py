@@ -63,9 +63,9 @@ class _Observation:
     """One request's measurements, from the first byte in to the last byte out."""
 
     __slots__ = (
-        "_active",
         "_contexts",
         "_metrics_enabled",
+        "_scheme",
         "_scope",
         "_span",
         "_span_token",
@@ -94,9 +94,9 @@ class _Observation:
             (telemetry_var, telemetry_var.set(telemetry)),
         ]
         self.method = scope["method"] if scope["method"] in _KNOWN_METHODS else "_OTHER"
-        self._active = {"http.request.method": self.method, "url.scheme": scope["scheme"]}
+        self._scheme = scope["scheme"]
         if metrics_enabled:
-            telemetry.http_active_requests.add(1, self._active)
+            telemetry.request_started(self.method, self._scheme)
         self._span: Span | None = None
         self._span_token: Token[otel_context.Context] | None = None
         if telemetry.tracer is not None:
@@ -122,7 +122,9 @@ class _Observation:
         if self.error_type is None and status >= 500:
             self.error_type = str(status)
         if self._metrics_enabled:
-            self._record(duration, route, status)
+            self._telemetry.request_finished(
+                self.method, self._scheme, status, route, self.error_type, duration
+            )
         logging_service.log_request(
             self._scope["method"], self._scope["path"], status, duration * 1000, route=route
         )
@@ -132,16 +134,6 @@ class _Observation:
             otel_context.detach(self._span_token)
         for variable, token in reversed(self._contexts):
             variable.reset(token)
-
-    def _record(self, duration: float, route: str | None, status: int) -> None:
-        telemetry = self._telemetry
-        telemetry.http_active_requests.add(-1, self._active)
-        attributes: dict[str, Any] = {**self._active, "http.response.status_code": status}
-        if route is not None:
-            attributes["http.route"] = route
-        if self.error_type is not None:
-            attributes["error.type"] = self.error_type
-        telemetry.http_request_duration.record(duration, attributes)
 
 
 def _start_span(tracer: Tracer, scope: HTTPScope, method: str) -> Span:

@@ -69,14 +69,14 @@ class ObservabilityPlugin(InitPluginProtocol):
                 "service.instance.id": f"{socket.gethostname()}-{os.getpid()}",
             }
         )
-        self._reader: WorkerMetricReader | None = None
         self._tracer_provider: TracerProvider | None = None
         self._traced_cursor: type[AsyncCursor[Any]] | None = None
+        meter, self._reader = self._build_meter()
         self.telemetry = Telemetry(
-            self._build_meter(),
-            version=__version__,
-            environment=settings.environment.value,
+            meter, version=__version__, environment=settings.environment.value
         )
+        if self._reader is not None:
+            self._reader.add_native_source(self.telemetry.native_metrics)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.state[TELEMETRY] = self.telemetry
@@ -87,13 +87,12 @@ class ObservabilityPlugin(InitPluginProtocol):
             app_config.route_handlers.append(_metrics_route(self._reader))
         return app_config
 
-    def _build_meter(self) -> Meter:
+    def _build_meter(self) -> tuple[Meter, WorkerMetricReader | None]:
         if not self.settings.metrics_enabled:
-            return NoOpMeterProvider().get_meter(TRACER_NAME)
+            return NoOpMeterProvider().get_meter(TRACER_NAME), None
         directory = self.settings.metrics_multiprocess_dir
         store = SnapshotStore(directory) if directory is not None else None
-        meter, self._reader = worker_metrics(store, self._resource, INSTRUMENTATION_SCOPE)
-        return meter
+        return worker_metrics(store, self._resource, INSTRUMENTATION_SCOPE)
 
     @asynccontextmanager
     async def _telemetry_lifespan(self, app: Litestar) -> AsyncIterator[None]:

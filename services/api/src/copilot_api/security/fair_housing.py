@@ -40,7 +40,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
@@ -153,6 +153,9 @@ class _Rule:
     name: str
     protected_class: str
     pattern: re.Pattern[str]
+    triggers: frozenset[str]
+    """First words of the terms the pattern needs: without one of them it cannot match, so
+    the regex is skipped (most text mentions no protected class at all)."""
 
 
 @dataclass(slots=True)
@@ -162,18 +165,29 @@ class QueryRules:
     rules: list[_Rule]
     hopa: re.Pattern[str]
     explanations: Mapping[str, str]
+    by_trigger: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for index, rule in enumerate(self.rules):
+            for word in rule.triggers:
+                self.by_trigger.setdefault(word, []).append(index)
 
     def evaluate(self, text: str, *, older_persons_housing: bool = False) -> ComplianceResult:
         normalized = normalize(text)
-        older_persons = older_persons_housing or bool(self.hopa.search(normalized))
+        words = set(_TOKEN.findall(normalized))
+        older_persons: bool | None = older_persons_housing or None  # looked up when needed
         reasons: dict[tuple[str, str], ComplianceReason] = {}
-        for rule in self.rules:
+        candidates = sorted({i for word in words for i in self.by_trigger.get(word, ())})
+        for rule in (self.rules[index] for index in candidates):
             match = rule.pattern.search(normalized)
             if match is None:
                 continue
             protected = self.classes[rule.protected_class]
-            if older_persons and protected.hopa_exempt:
-                continue
+            if protected.hopa_exempt:
+                if older_persons is None:
+                    older_persons = bool(self.hopa.search(normalized))
+                if older_persons:
+                    continue
             matched = match.group(0).strip()
             key = (protected.key, matched)
             if key not in reasons:
@@ -222,6 +236,115 @@ def _words(phrases: Iterable[str]) -> str:
     return rf"(?<![\w+])(?:{alternatives})(?![\w+])"
 
 
+_TOKEN = re.compile(r"[a-z0-9+]+")
+
+
+def _first_words(phrases: Iterable[str]) -> frozenset[str]:
+    return frozenset(_TOKEN.findall(normalize(phrase))[0] for phrase in phrases)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """The shared word lists as regex alternations, ready to be combined with a class's terms."""
+
+    people: str
+    nouns_all: str  # people, places and physical places ("christian home")
+    nouns_area: str  # people and places, not buildings ("white neighborhood", not "white house")
+    places_all: str
+    not_amenity: str
+    exclusions: str
+    compositions: str
+    density: str
+    degree: str
+    being: str
+    negations: str
+    verbs: str
+    after: str
+    only: str
+    colour_context: str
+
+    @classmethod
+    def from_lists(cls, raw: Mapping[str, Any]) -> _Vocabulary:
+        people, places = raw["people_nouns"], raw["place_nouns"]
+        physical = raw["physical_place_nouns"]
+        nouns_area = _words([*people, *places])
+        return cls(
+            people=_words(people),
+            nouns_all=_words([*people, *places, *physical]),
+            nouns_area=nouns_area,
+            places_all=_words([*places, *physical]),
+            not_amenity=rf"(?!\s+{_words(raw['amenity_followers'])})",
+            exclusions=_words(raw["exclusion_quantifiers"]),
+            compositions=_words([*raw["composition_quantifiers"], *raw["exclusion_quantifiers"]]),
+            density=_words([*raw["density_quantifiers"], *raw["exclusion_quantifiers"]]),
+            degree=rf"(?:{_words(raw['degree_words'])}\s+)?",
+            being=_words(raw["relative_verbs"]),
+            negations=_words(raw["exclusion_negations"]),
+            verbs=_words(raw["exclusion_verbs"]),
+            after=_words(raw["exclusion_after"]),
+            only=_words(raw["only_words"]),
+            # After an ambiguous colour word: the end, punctuation, a word about people or
+            # places, or a joining word ("mostly white, near downtown", "no black neighbors").
+            colour_context=(
+                rf"(?=\s*(?:$|[,.;:!?]|{nouns_area}|(?:and|or|in|near|around|with|please|only)\b))"
+            ),
+        )
+
+
+_LINKER = r"(?:(?:only|dominated|majority|heavy|populated|owned|run|filled)\s+)?"
+_DETERMINER = r"(?:(?:the|any|other|more|fewer)\s+)?"
+_WHO_IS = r"\s+(?:who|that|which|where)\s+"
+_WHERE = r"where\s+(?:(?:the|most|all|other|only)\s+)?"
+_LIVE = r"\s+(?:live|lives|reside|resides|are)\b"
+
+
+def _term_patterns(terms: str, protected: _ProtectedClass, v: _Vocabulary) -> list[tuple[str, str]]:
+    """(rule name, pattern) for a class's unambiguous terms."""
+    quantifiers = (
+        v.compositions
+        if protected.composition
+        else v.density
+        if protected.density
+        else v.exclusions
+    )
+    patterns = [
+        ("exclusion", rf"{quantifiers}\s+{_DETERMINER}{terms}{v.not_amenity}"),
+        ("refuses", rf"{v.negations}\s+(?:\w+\s+)?{v.verbs}\s+{_DETERMINER}{terms}"),
+        ("not_allowed", rf"{terms}\s+(?:(?:are|is|be)\s+)?{v.after}"),
+        ("only", rf"{terms}\s+(?:{v.people}\s+)?{v.only}"),
+        ("only", rf"{v.only}\s+(?:for\s+)?{terms}{v.not_amenity}"),
+        (
+            "avoid_places_with",
+            rf"{v.exclusions}\s+(?:the\s+)?{v.places_all}\s+(?:with|that\s+have|that\s+has|"
+            rf"where\s+there\s+are|full\s+of)\s+(?:\w+\s+)?{terms}{v.not_amenity}",
+        ),
+    ]
+    if protected.composition:
+        patterns += [
+            ("composition", rf"{terms}\s+{_LINKER}{v.nouns_all}{v.not_amenity}"),
+            ("relative", rf"{v.nouns_all}{_WHO_IS}{v.being}\s+{v.degree}{terms}"),
+            ("for_group", rf"{v.places_all}\s+(?:just\s+|only\s+)?for\s+{terms}"),
+            ("where_they_live", rf"{_WHERE}{terms}(?:\s+{v.people})?{_LIVE}"),
+            (
+                "live_among",
+                rf"(?:live|living|lives)\s+(?:near|with|among|around|next\s+to|by)\s+"
+                rf"(?:(?:other|more|fellow)\s+)?{terms}{v.not_amenity}",
+            ),
+        ]
+    return patterns
+
+
+def _colour_patterns(colours: str, v: _Vocabulary) -> list[tuple[str, str]]:
+    """(rule name, pattern) for ambiguous colour words: only next to people or places."""
+    return [
+        ("composition", rf"{colours}\s+{_LINKER}{v.nouns_area}{v.not_amenity}"),
+        ("exclusion", rf"{v.compositions}\s+(?:the\s+)?{colours}{v.colour_context}"),
+        ("only", rf"{colours}\s+{v.only}"),
+        ("relative", rf"{v.nouns_all}{_WHO_IS}{v.being}\s+{v.degree}{colours}{v.colour_context}"),
+        ("where_they_live", rf"{_WHERE}{colours}\s+{v.people}{_LIVE}"),
+    ]
+
+
 def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
     classes = {
         key: _ProtectedClass(
@@ -236,93 +359,22 @@ def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
         )
         for key, spec in raw["classes"].items()
     }
-    people = raw["people_nouns"]
-    places = raw["place_nouns"]
-    physical = raw["physical_place_nouns"]
-    not_amenity = rf"(?!\s+{_words(raw['amenity_followers'])})"
-    nouns_all = _words([*people, *places, *physical])
-    nouns_area = _words([*people, *places])
-    people_or_place = _words([*people, *places, *physical])
-    linker = r"(?:(?:only|dominated|majority|heavy|populated|owned|run|filled)\s+)?"
-    determiner = r"(?:(?:the|any|other|more|fewer)\s+)?"
-    # After an ambiguous colour word: the end, punctuation, a word about people or places, or
-    # a joining word ("mostly white, near downtown", "no black neighbors").
-    colour_context = (
-        rf"(?=\s*(?:$|[,.;:!?]|{nouns_area}|(?:and|or|in|near|around|with|please|only)\b))"
-    )
-    exclusions = _words(raw["exclusion_quantifiers"])
-    compositions = _words([*raw["composition_quantifiers"], *raw["exclusion_quantifiers"]])
-    density = _words([*raw["density_quantifiers"], *raw["exclusion_quantifiers"]])
-    degree = rf"(?:{_words(raw['degree_words'])}\s+)?"
-    being = _words(raw["relative_verbs"])
-    places_all = _words([*places, *physical])
-    negations = _words(raw["exclusion_negations"])
-    verbs = _words(raw["exclusion_verbs"])
-    after = _words(raw["exclusion_after"])
-    only = _words(raw["only_words"])
-
+    vocabulary = _Vocabulary.from_lists(raw)
     rules: list[_Rule] = []
-
-    def add(name: str, protected: _ProtectedClass, pattern: str) -> None:
-        rules.append(_Rule(name, protected.key, re.compile(pattern)))
-
     for protected in classes.values():
-        terms = _words(protected.terms) if protected.terms else None
-        ambiguous = _words(protected.ambiguous_terms) if protected.ambiguous_terms else None
-        quantifiers = (
-            compositions if protected.composition else density if protected.density else exclusions
-        )
-        if terms:
-            add("exclusion", protected, rf"{quantifiers}\s+{determiner}{terms}{not_amenity}")
-            add("refuses", protected, rf"{negations}\s+(?:\w+\s+)?{verbs}\s+{determiner}{terms}")
-            add("not_allowed", protected, rf"{terms}\s+(?:(?:are|is|be)\s+)?{after}")
-            add("only", protected, rf"{terms}\s+(?:{_words(people)}\s+)?{only}")
-            add("only", protected, rf"{only}\s+(?:for\s+)?{terms}{not_amenity}")
-            add(
-                "avoid_places_with",
-                protected,
-                rf"{exclusions}\s+(?:the\s+)?{places_all}\s+(?:with|that\s+have|that\s+has|"
-                rf"where\s+there\s+are|full\s+of)\s+(?:\w+\s+)?{terms}{not_amenity}",
-            )
-        if protected.composition and terms:
-            add("composition", protected, rf"{terms}\s+{linker}{nouns_all}{not_amenity}")
-            add(
-                "relative",
-                protected,
-                rf"{people_or_place}\s+(?:who|that|which|where)\s+{being}\s+"
-                rf"{degree}{terms}",
-            )
-            add("for_group", protected, rf"{places_all}\s+(?:just\s+|only\s+)?for\s+{terms}")
-            add(
-                "where_they_live",
-                protected,
-                rf"where\s+(?:(?:the|most|all|other|only)\s+)?{terms}"
-                rf"(?:\s+{_words(people)})?\s+(?:live|lives|reside|resides|are)\b",
-            )
-            add(
-                "live_among",
-                protected,
-                rf"(?:live|living|lives)\s+(?:near|with|among|around|next\s+to|by)\s+"
-                rf"(?:(?:other|more|fellow)\s+)?{terms}{not_amenity}",
-            )
-        if protected.composition and ambiguous:
-            add("composition", protected, rf"{ambiguous}\s+{linker}{nouns_area}{not_amenity}")
-            add("exclusion", protected, rf"{compositions}\s+(?:the\s+)?{ambiguous}{colour_context}")
-            add("only", protected, rf"{ambiguous}\s+{only}")
-            add(
-                "relative",
-                protected,
-                rf"{people_or_place}\s+(?:who|that|which|where)\s+{being}\s+"
-                rf"{degree}{ambiguous}{colour_context}",
-            )
-            add(
-                "where_they_live",
-                protected,
-                rf"where\s+(?:(?:the|most|all|other|only)\s+)?{ambiguous}\s+{_words(people)}"
-                rf"\s+(?:live|lives|reside|resides|are)\b",
-            )
+        if protected.terms:
+            triggers = _first_words(protected.terms)
+            for name, pattern in _term_patterns(_words(protected.terms), protected, vocabulary):
+                rules.append(_Rule(name, protected.key, re.compile(pattern), triggers))
+        if protected.composition and protected.ambiguous_terms:
+            triggers = _first_words(protected.ambiguous_terms)
+            for name, pattern in _colour_patterns(_words(protected.ambiguous_terms), vocabulary):
+                rules.append(_Rule(name, protected.key, re.compile(pattern), triggers))
     for entry in raw["coded_phrases"]:
-        rules.append(_Rule("coded_phrase", entry["class"], re.compile(_words([entry["phrase"]]))))
+        phrase = [entry["phrase"]]
+        rules.append(
+            _Rule("coded_phrase", entry["class"], re.compile(_words(phrase)), _first_words(phrase))
+        )
     unknown = {rule.protected_class for rule in rules} - set(classes)
     if unknown:
         raise ValueError(f"{QUERY_RULES_FILE}: coded phrases name unknown classes {unknown}")
@@ -353,6 +405,7 @@ class _TextRule:
     protected_class: str
     explanation: str
     unless_older_persons_housing: bool
+    keywords: frozenset[str]
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])(\s+)")
@@ -408,7 +461,10 @@ class TextRules:
                 )
             )
             return ""
+        words = set(_TOKEN.findall(sentence.lower()))
         for rule in self.rules:
+            if rule.keywords.isdisjoint(words):
+                continue  # the rule cannot match: skip its regex (most sentences hit none)
             if older and rule.unless_older_persons_housing:
                 continue
             match = rule.pattern.search(sentence.lower())
@@ -479,9 +535,8 @@ def _build_text_rules(raw: Mapping[str, Any], queries: QueryRules) -> TextRules:
                 severity=entry["severity"],
                 protected_class=entry["protected_class"],
                 explanation=entry["explanation"],
-                unless_older_persons_housing=bool(
-                    entry.get("unless_older_persons_housing", False)
-                ),
+                unless_older_persons_housing=bool(entry.get("unless_older_persons_housing", False)),
+                keywords=frozenset(str(word) for word in entry["keywords"]),
             )
         )
     return TextRules(version=str(raw["version"]), rules=rules, queries=queries)

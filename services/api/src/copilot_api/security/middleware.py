@@ -8,7 +8,7 @@ Successful `/api` responses carry the X-RateLimit-* headers.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -74,7 +74,9 @@ class SecurityMiddleware(ASGIMiddleware):
 
 def current_api_key(scope: Any) -> ApiKey:
     """The verified key of this `/api` request (set by the middleware)."""
-    key: ApiKey = scope["state"][PRINCIPAL_STATE]
+    key = scope.get("state", {}).get(PRINCIPAL_STATE)
+    if not isinstance(key, ApiKey):
+        raise RuntimeError("no verified API key: this is only available under /api")
     return key
 
 
@@ -143,7 +145,7 @@ def _authorize(service: SecurityService, scope: Scope, key: ApiKey) -> None:
 
 def _refuse_over_limit(
     service: SecurityService, scope: Scope, key: ApiKey, decision: Decision
-) -> None:
+) -> NoReturn:
     log_security_event(
         RATE_LIMITED_EVENT,
         "low",

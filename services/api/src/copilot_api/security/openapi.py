@@ -50,6 +50,7 @@ _EVERY_ROUTE = {
     414: "The query string is too long (query_too_long).",
 }
 _WITH_BODY = {413: "The request body is too large (payload_too_large)."}
+_WITH_PATH_PARAMETERS = {404: "Nothing exists at this path (error.code names what)."}
 _UNDER_API = {
     401: "No API key, or an unknown or revoked one "
     "(missing_api_key, invalid_api_key, api_key_revoked).",
@@ -87,6 +88,8 @@ def document_route(route: BaseRoute) -> None:
             statuses[exception.status_code] = f"{HTTPStatus(exception.status_code).phrase}."
         if "data" in handler.parsed_fn_signature.parameters:
             statuses.update(_WITH_BODY)
+        if route.path_parameters:
+            statuses.update(_WITH_PATH_PARAMETERS)
         if protected:
             statuses.update(_UNDER_API)
             handler.security = [*(handler.security or ()), {API_KEY_SCHEME: []}]

@@ -118,7 +118,7 @@ class MemoryRateLimiter:
         self,
         windows: Sequence[Window] = DEFAULT_WINDOWS,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,  # immune to wall-clock jumps
         max_keys: int = 100_000,
     ) -> None:
         self.windows = tuple(windows)

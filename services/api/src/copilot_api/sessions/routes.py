@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Router, delete, get, post, put
 from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot_api.errors import ApiError
@@ -21,7 +22,9 @@ SESSION_ID = r"^[A-Za-z0-9_-]{16,64}$"
 class CreateSessionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    client_name: str | None = Field(None, min_length=1, max_length=120, description="For follow-up emails")
+    client_name: str | None = Field(
+        None, min_length=1, max_length=120, description="For follow-up emails"
+    )
 
 
 class ChosenListingsRequest(BaseModel):
@@ -45,7 +48,9 @@ async def owned_session(state: State, session_id: str, user_id: str | None) -> S
 
 @post("/sessions", opt=SCOPE, summary="Start a conversation session", status_code=201)
 async def create_session(
-    request: Request[Any, Any, Any], state: State, data: CreateSessionRequest | None = None
+    request: Request[Any, Any, Any],
+    state: State,
+    data: JSONBody[CreateSessionRequest | None] = None,
 ) -> dict[str, Any]:
     session = Session(user_id=caller_id(request), client_name=data.client_name if data else None)
     await session_store(state).save(session)
@@ -53,13 +58,18 @@ async def create_session(
 
 
 @get("/sessions/{session_id:str}", opt=SCOPE, summary="A session's turns and current filters")
-async def get_session(request: Request[Any, Any, Any], state: State, session_id: str) -> dict[str, Any]:
+async def get_session(
+    request: Request[Any, Any, Any], state: State, session_id: FromPath[str]
+) -> dict[str, Any]:
     return (await owned_session(state, session_id, caller_id(request))).public()
 
 
 @put("/sessions/{session_id:str}/chosen", opt=SCOPE, summary="Record the listings the client chose")
 async def choose_listings(
-    request: Request[Any, Any, Any], state: State, session_id: str, data: ChosenListingsRequest
+    request: Request[Any, Any, Any],
+    state: State,
+    session_id: FromPath[str],
+    data: JSONBody[ChosenListingsRequest],
 ) -> dict[str, Any]:
     session = await owned_session(state, session_id, caller_id(request))
     session.chosen = list(dict.fromkeys(data.listing_keys))
@@ -68,7 +78,9 @@ async def choose_listings(
 
 
 @delete("/sessions/{session_id:str}", opt=SCOPE, summary="End a session", status_code=204)
-async def delete_session(request: Request[Any, Any, Any], state: State, session_id: str) -> None:
+async def delete_session(
+    request: Request[Any, Any, Any], state: State, session_id: FromPath[str]
+) -> None:
     await owned_session(state, session_id, caller_id(request))
     await session_store(state).delete(session_id)
 

@@ -48,7 +48,6 @@ class WorkflowDefinition(BaseModel):
     input: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     steps: tuple[StepDefinition, ...] = Field(min_length=1)
     output: str | None = None  # the step whose result is the workflow's output (default: last)
-    cacheable: bool = False  # same input + variant -> the same output (deterministic steps only)
 
     @property
     def output_step(self) -> str:

@@ -8,11 +8,10 @@ no half-written state behind. The execution row itself is the one thing always w
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID, uuid4
@@ -38,14 +37,10 @@ logger = logging.getLogger(__name__)
 VariantAssigner = Callable[[WorkflowDefinition, str | None], Awaitable[Variant | None]]
 
 
-class ResultCache(Protocol):
-    async def get(self, key: str) -> Any: ...
-
-    async def set(self, key: str, value: Any) -> None: ...
-
-
 class ExecutionObserver(Protocol):
-    """Telemetry hooks (metrics, logs); the engine works without one."""
+    """Telemetry hooks (metrics, spans, logs); the engine works without one."""
+
+    def step_span(self, workflow_id: str, step_id: str) -> AbstractContextManager[Any]: ...
 
     def step_finished(
         self, workflow_id: str, step_type: str, duration_s: float, ok: bool
@@ -129,7 +124,6 @@ class WorkflowEngine:
         services: WorkflowServices,
         *,
         assign_variant: VariantAssigner | None = None,
-        result_cache: ResultCache | None = None,
         observer: ExecutionObserver | None = None,
     ) -> None:
         self.catalog = catalog
@@ -137,7 +131,6 @@ class WorkflowEngine:
         self.store = store
         self._services = services
         self._assign_variant = assign_variant
-        self._result_cache = result_cache
         self._observer = observer
 
     def definition(self, workflow_id: str) -> WorkflowDefinition:
@@ -176,17 +169,10 @@ class WorkflowEngine:
             inputs,
             {"user_id": user_id, "session_id": session_id, "execution_id": str(execution_id)},
         )
-        cache_key = self._cache_key(definition, inputs, variant)
-        cached = await self._cached_output(cache_key, run)
-        failure: StepError | None = None
-        failed_step: str | None = None
-        if cached is None:
-            failed_step, failure = await self._run_steps(run, execution_id, variant)
-        output = cached if cached is not None else run.outputs.get(definition.output_step)
-        if failure is None and cached is None:
+        failed_step, failure = await self._run_steps(run, execution_id, variant)
+        if failure is None:
             failed_step, failure = await self._apply_effects(run)
-            if failure is None and cache_key is not None and output is not None:
-                await self._store_in_cache(cache_key, output, run.usage)
+        output = run.outputs.get(definition.output_step)
         result = ExecutionResult(
             execution_id=execution_id,
             workflow_id=definition.id,
@@ -201,7 +187,7 @@ class WorkflowEngine:
             variant=variant,
             usage=run.usage,
             step_durations_ms=run.durations,
-            cached=cached is not None,
+            cached=run.usage.all_cached,
             duration_ms=(time.perf_counter() - started) * 1000,
             user_id=user_id,
         )
@@ -246,10 +232,16 @@ class WorkflowEngine:
             )
             started = time.perf_counter()
             error: StepError | None = None
+            span = (
+                self._observer.step_span(run.definition.id, step.id)
+                if self._observer
+                else nullcontext()
+            )
             try:
-                params = step_type.parse_params(resolve(step.params, scope))
-                async with asyncio.timeout(step.timeout_s):
-                    run.outputs[step.id] = await step_type.run(params, context)
+                with span:
+                    params = step_type.parse_params(resolve(step.params, scope))
+                    async with asyncio.timeout(step.timeout_s):
+                        run.outputs[step.id] = await step_type.run(params, context)
             except StepError as step_error:
                 error = step_error
             except TimeoutError:
@@ -279,35 +271,3 @@ class WorkflowEngine:
                 )
                 return "effects", StepError(500, "effect_failed", "Saving the results failed.")
         return None, None
-
-    def _cache_key(
-        self, definition: WorkflowDefinition, inputs: dict[str, Any], variant: Variant | None
-    ) -> str | None:
-        if not definition.cacheable or self._result_cache is None:
-            return None
-        canonical = json.dumps(
-            {
-                "workflow": definition.id,
-                "version": definition.version,
-                "variant": [variant.experiment_id, variant.name] if variant else None,
-                "llm": self._services.llm_identity(),
-                "input": inputs,
-            },
-            sort_keys=True,
-            default=str,
-        )
-        return "workflow:" + hashlib.sha256(canonical.encode()).hexdigest()
-
-    async def _cached_output(self, key: str | None, run: _Run) -> dict[str, Any] | None:
-        if key is None or self._result_cache is None:
-            return None
-        entry = await self._result_cache.get(key)
-        if not isinstance(entry, dict) or "output" not in entry:
-            return None
-        run.usage.providers.extend(entry.get("providers", []))
-        output: dict[str, Any] = entry["output"]
-        return output
-
-    async def _store_in_cache(self, key: str, output: dict[str, Any], usage: Usage) -> None:
-        assert self._result_cache is not None
-        await self._result_cache.set(key, {"output": output, "providers": usage.providers})

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from litestar import Request, Router, get, post
 from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot_api.errors import ApiError
@@ -22,7 +23,9 @@ SCOPE = {"scope": "workflows"}
 class ExecuteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    input: dict[str, Any] = Field(default_factory=dict, description="Matches the workflow's input schema")
+    input: dict[str, Any] = Field(
+        default_factory=dict, description="Matches the workflow's input schema"
+    )
     session_id: str | None = Field(None, min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
@@ -50,13 +53,16 @@ def list_workflows(state: State) -> dict[str, Any]:
 
 
 @get("/workflows/{workflow_id:str}", opt=SCOPE, summary="One workflow", sync_to_thread=False)
-def get_workflow(state: State, workflow_id: str) -> dict[str, Any]:
+def get_workflow(state: State, workflow_id: FromPath[str]) -> dict[str, Any]:
     return describe(_engine(state).definition(workflow_id))
 
 
 @post("/workflows/{workflow_id:str}/execute", opt=SCOPE, summary="Run a workflow", status_code=200)
 async def execute_workflow(
-    request: Request[Any, Any, Any], state: State, workflow_id: str, data: ExecuteRequest
+    request: Request[Any, Any, Any],
+    state: State,
+    workflow_id: FromPath[str],
+    data: JSONBody[ExecuteRequest],
 ) -> dict[str, Any]:
     result = await _engine(state).execute(
         workflow_id, data.input, user_id=caller_id(request), session_id=data.session_id
@@ -65,7 +71,7 @@ async def execute_workflow(
 
 
 @get("/executions/{execution_id:uuid}", opt=SCOPE, summary="One execution's record")
-async def get_execution(state: State, execution_id: UUID) -> dict[str, Any]:
+async def get_execution(state: State, execution_id: FromPath[UUID]) -> dict[str, Any]:
     store: ExecutionStore = _engine(state).store
     record = await store.get(execution_id)
     if record is None:

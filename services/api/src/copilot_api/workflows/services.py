@@ -1,15 +1,18 @@
-"""What steps may use. Filled in by the workflows plugin from the other capabilities."""
+"""What steps may use, gathered by the workflows plugin from the other capabilities."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from copilot_api.ai.llm.types import LLMProvider
+from copilot_api.ai.prompts import PromptRegistry
+from copilot_api.sessions.store import SessionStore
 from copilot_api.storage.database import Database
 
 
 @dataclass(slots=True)
 class WorkflowServices:
     database: Database
-
-    def llm_identity(self) -> str:
-        return "none"
+    prompts: PromptRegistry
+    llm: LLMProvider
+    sessions: SessionStore

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from copilot_api.ai.llm.breaker import CircuitBreaker
-from copilot_api.ai.llm.fallback import FallbackProvider
+from copilot_api.ai.llm.fallback import FallbackProvider, LLMObserver
 from copilot_api.ai.llm.local import LocalProvider
 from copilot_api.ai.llm.openai_provider import OpenAIProvider, build_openai_client
 from copilot_api.ai.llm.retry import RetryPolicy
@@ -15,13 +15,13 @@ def openai_key(settings: Settings) -> str | None:
     return key.strip() or None
 
 
-def build_llm(settings: Settings) -> FallbackProvider:
+def build_llm(settings: Settings, observer: LLMObserver | None = None) -> FallbackProvider:
     """OpenAI with the local provider as fallback when a key is set; the local provider alone
     otherwise. Creating the client opens no connection."""
     local = LocalProvider()
     key = openai_key(settings)
     if key is None:
-        return FallbackProvider(None, local)
+        return FallbackProvider(None, local, observer=observer)
     client = build_openai_client(
         key, base_url=settings.openai_base_url or None, timeout=settings.llm_timeout_seconds
     )
@@ -33,4 +33,4 @@ def build_llm(settings: Settings) -> FallbackProvider:
         ),
         retry=RetryPolicy(max_retries=settings.llm_max_retries),
     )
-    return FallbackProvider(primary, local)
+    return FallbackProvider(primary, local, observer=observer)

@@ -8,27 +8,58 @@ to the local provider and the response says so: `fallback=True` and `fallback_re
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from copilot_api.ai.llm.local import LocalProvider
 from copilot_api.ai.llm.openai_provider import OpenAIProvider
 from copilot_api.ai.llm.types import (
-    FailureReason,
     JsonSchema,
     LLMError,
+    LLMProvider,
     LLMRequest,
     LLMResponse,
 )
 
 logger = logging.getLogger(__name__)
 
+Call = Callable[[LLMProvider], Awaitable[LLMResponse]]
+
+
+class LLMObserver(Protocol):
+    """Telemetry hooks (metrics, spans); the provider works without one."""
+
+    def llm_call(
+        self,
+        provider: str,
+        model: str,
+        duration_s: float,
+        *,
+        status: str,
+        input_tokens: int,
+        output_tokens: int,
+    ) -> None: ...
+
+    def llm_fallback(self, provider: str, fallback_provider: str, reason: str) -> None: ...
+
+    def llm_span(self, provider: str, model: str) -> AbstractContextManager[Any]: ...
+
 
 class FallbackProvider:
-    def __init__(self, primary: OpenAIProvider | None, local: LocalProvider) -> None:
+    def __init__(
+        self,
+        primary: OpenAIProvider | None,
+        local: LocalProvider,
+        *,
+        observer: LLMObserver | None = None,
+    ) -> None:
         self.primary = primary
         self.local = local
+        self.observer = observer
         self.responses: Counter[str] = Counter()
         self.fallbacks: Counter[str] = Counter()
 
@@ -46,26 +77,28 @@ class FallbackProvider:
             await self.primary.aclose()
 
     async def generate(self, request: LLMRequest) -> LLMResponse:
-        if self.primary is None:
-            return self._count(await self.local.generate(request))
-        try:
-            return self._count(await self.primary.generate(request))
-        except LLMError as error:
-            reason = self._log(error, request)
-        response = await self.local.generate(request)
-        return self._count(replace(response, fallback=True, fallback_reason=reason))
+        return await self._answer(request, lambda provider: provider.generate(request))
 
     async def generate_json(
         self, request: LLMRequest, schema: JsonSchema, *, name: str = "result"
     ) -> LLMResponse:
-        if self.primary is None:
-            return self._count(await self.local.generate_json(request, schema, name=name))
+        return await self._answer(
+            request, lambda provider: provider.generate_json(request, schema, name=name)
+        )
+
+    async def _answer(self, request: LLMRequest, call: Call) -> LLMResponse:
+        primary = self.primary
+        if primary is None:
+            return self._answered(await call(self.local))
+        started = time.perf_counter()
         try:
-            return self._count(await self.primary.generate_json(request, schema, name=name))
+            with self._span(primary):
+                return self._answered(await call(primary))
         except LLMError as error:
-            reason = self._log(error, request)
-        response = await self.local.generate_json(request, schema, name=name)
-        return self._count(replace(response, fallback=True, fallback_reason=reason))
+            reason = error.reason
+            self._failed(primary, request, error, time.perf_counter() - started)
+        response = await call(self.local)
+        return self._answered(replace(response, fallback=True, fallback_reason=reason))
 
     def snapshot(self) -> dict[str, Any]:
         primary = self.primary
@@ -85,13 +118,33 @@ class FallbackProvider:
                 report["status"] = "degraded"
         return report
 
-    def _count(self, response: LLMResponse) -> LLMResponse:
+    def _span(self, provider: OpenAIProvider) -> AbstractContextManager[Any]:
+        if self.observer is None:
+            return nullcontext()
+        return self.observer.llm_span(provider.name, provider.model)
+
+    def _answered(self, response: LLMResponse) -> LLMResponse:
         self.responses[response.provider] += 1
         if response.fallback and response.fallback_reason:
             self.fallbacks[response.fallback_reason] += 1
+        if self.observer is not None:
+            self.observer.llm_call(
+                response.provider,
+                response.model,
+                response.latency_ms / 1000,
+                status="ok",
+                input_tokens=response.usage.prompt_tokens,
+                output_tokens=response.usage.completion_tokens,
+            )
+            if response.fallback and response.fallback_reason and self.primary is not None:
+                self.observer.llm_fallback(
+                    self.primary.name, response.provider, response.fallback_reason
+                )
         return response
 
-    def _log(self, error: LLMError, request: LLMRequest) -> FailureReason:
+    def _failed(
+        self, primary: OpenAIProvider, request: LLMRequest, error: LLMError, duration_s: float
+    ) -> None:
         level = logging.INFO if error.reason == "circuit_open" else logging.WARNING
         logger.log(
             level,
@@ -100,4 +153,13 @@ class FallbackProvider:
             request.task,
             extra={"llm_failure": error.reason, "task": request.task},
         )
-        return error.reason
+        if self.observer is not None and error.reason != "circuit_open":
+            # A skipped call (open breaker) is not a call; the fallback counter records it.
+            self.observer.llm_call(
+                primary.name,
+                primary.model,
+                duration_s,
+                status=error.reason,
+                input_tokens=0,
+                output_tokens=0,
+            )

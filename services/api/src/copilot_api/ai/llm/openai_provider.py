@@ -21,7 +21,14 @@ from openai.types.chat import ChatCompletion
 from copilot_api.ai.llm.breaker import CircuitBreaker
 from copilot_api.ai.llm.retry import RetryPolicy, parse_retry_after
 from copilot_api.ai.llm.structured import check_schema, parse_object
-from copilot_api.ai.llm.types import JsonSchema, LLMError, LLMRequest, LLMResponse, TokenUsage
+from copilot_api.ai.llm.types import (
+    FailureReason,
+    JsonSchema,
+    LLMError,
+    LLMRequest,
+    LLMResponse,
+    TokenUsage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -184,37 +191,40 @@ def _classify(error: openai.APIError) -> LLMError:
             "connection_error", "could not reach OpenAI", provider=PROVIDER, retryable=True
         )
     if isinstance(error, openai.APIStatusError):
-        status = error.status_code
-        retry_after = parse_retry_after(error.response.headers)
-        if status == 429:
-            return LLMError(
-                "rate_limited",
-                "OpenAI rate limit (429)",
-                provider=PROVIDER,
-                retryable=True,
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            return LLMError(
-                "server_error",
-                f"OpenAI server error ({status})",
-                provider=PROVIDER,
-                retryable=True,
-                retry_after=retry_after,
-            )
-        if status in _MISCONFIGURED_STATUSES:
-            return LLMError(
-                "misconfigured", f"OpenAI refused this deployment ({status})", provider=PROVIDER
-            )
-        return LLMError("client_error", f"OpenAI refused the request ({status})", provider=PROVIDER)
+        return _classify_status(error.status_code, parse_retry_after(error.response.headers))
     # APIResponseValidationError and anything else the client cannot make sense of.
     return LLMError("bad_response", f"unusable OpenAI response: {error}", provider=PROVIDER)
+
+
+def _classify_status(status: int, retry_after: float | None) -> LLMError:
+    reason: FailureReason
+    if status == 429:
+        reason, message, retryable = "rate_limited", "OpenAI rate limit (429)", True
+    elif status >= 500:
+        reason, message, retryable = "server_error", f"OpenAI server error ({status})", True
+    elif status in _MISCONFIGURED_STATUSES:
+        reason, message, retryable = (
+            "misconfigured",
+            f"OpenAI refused this deployment ({status})",
+            False,
+        )
+    else:
+        reason, message, retryable = "client_error", f"OpenAI refused the request ({status})", False
+    return LLMError(
+        reason,
+        message,
+        provider=PROVIDER,
+        retryable=retryable,
+        retry_after=retry_after if retryable else None,
+    )
 
 
 def _usage(completion: ChatCompletion, request: LLMRequest, text: str) -> TokenUsage:
     usage = completion.usage
     if usage is not None and isinstance(usage.prompt_tokens, int):
-        completion_tokens = usage.completion_tokens if isinstance(usage.completion_tokens, int) else 0
+        completion_tokens = (
+            usage.completion_tokens if isinstance(usage.completion_tokens, int) else 0
+        )
         return TokenUsage(usage.prompt_tokens, completion_tokens)
     # Some OpenAI-compatible servers omit usage: estimate so spend is never recorded as zero.
     prompt = "".join(message.content for message in request.messages)

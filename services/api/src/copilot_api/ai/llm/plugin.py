@@ -8,7 +8,7 @@ plugins can hold it, cached through the prompt cache when `CachePlugin` is regis
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
@@ -21,7 +21,8 @@ from copilot_api.ai.llm.fallback import FallbackProvider
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_api.cache.registry import CacheRegistry
 from copilot_api.health.registry import HealthRegistry
-from copilot_api.state import CACHES, HEALTH, LLM, PROMPTS
+from copilot_api.observability.metrics import Telemetry
+from copilot_api.state import CACHES, HEALTH, LLM, PROMPTS, TELEMETRY
 from copilot_config import Settings
 
 
@@ -31,7 +32,8 @@ class LLMPlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         prompts = PromptRegistry.load(self.settings.prompts_dir)
-        provider = build_llm(self.settings)
+        telemetry: Telemetry | None = app_config.state.get(TELEMETRY)
+        provider = build_llm(self.settings, TelemetryLLMObserver(telemetry) if telemetry else None)
         caches: CacheRegistry | None = app_config.state.get(CACHES)
         app_config.state[PROMPTS] = prompts
         app_config.state[LLM] = CachedLLM(provider, caches.prompt) if caches else provider
@@ -61,3 +63,35 @@ class LLMPlugin(InitPluginProtocol):
             yield
         finally:
             await llm.aclose()
+
+
+class TelemetryLLMObserver:
+    """LLM calls, tokens, fallbacks and spans into the service's OpenTelemetry instruments."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def llm_call(
+        self,
+        provider: str,
+        model: str,
+        duration_s: float,
+        *,
+        status: str,
+        input_tokens: int,
+        output_tokens: int,
+    ) -> None:
+        self._telemetry.record_llm_call(
+            provider,
+            model,
+            duration_s,
+            status=status,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+        )
+
+    def llm_fallback(self, provider: str, fallback_provider: str, reason: str) -> None:
+        self._telemetry.record_llm_fallback(provider, fallback_provider, reason)
+
+    def llm_span(self, provider: str, model: str) -> AbstractContextManager[Any]:
+        return self._telemetry.llm_span(provider, model)

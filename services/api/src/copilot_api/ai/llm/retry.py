@@ -28,7 +28,7 @@ class RetryPolicy:
             # The server's hint is a floor; a little jitter keeps workers from retrying in step.
             return retry_after + self.rng.uniform(0, self.base_delay / 2)
         # "Equal jitter": grows exponentially yet never collapses to zero.
-        ceiling = min(self.max_delay, self.base_delay * 2**retry)
+        ceiling = min(self.max_delay, self.base_delay * 2.0**retry)
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
 

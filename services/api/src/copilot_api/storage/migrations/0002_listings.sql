@@ -99,3 +99,10 @@ CREATE TABLE listings_meta (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO listings_meta DEFAULT VALUES;
+
+-- Bulk loads drop the secondary indexes and rebuild them at the end (much faster than updating
+-- them row by row); their definitions wait here, so an interrupted load is repaired at startup.
+CREATE TABLE listings_deferred_indexes (
+    name text PRIMARY KEY,
+    definition text NOT NULL
+);

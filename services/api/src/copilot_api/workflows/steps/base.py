@@ -40,15 +40,30 @@ class Usage:
     completion_tokens: int = 0
     providers: list[str] = field(default_factory=list)
     fallback: bool = False
+    calls: int = 0
+    cached_calls: int = 0
 
     def add(
-        self, provider: str, prompt_tokens: int, completion_tokens: int, fallback: bool
+        self,
+        provider: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        *,
+        fallback: bool,
+        cached: bool,
     ) -> None:
+        self.calls += 1
+        self.cached_calls += int(cached)
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
         if provider not in self.providers:
             self.providers.append(provider)
         self.fallback = self.fallback or fallback
+
+    @property
+    def all_cached(self) -> bool:
+        """Every LLM answer of the execution came from the prompt cache."""
+        return self.calls > 0 and self.cached_calls == self.calls
 
     @property
     def provider(self) -> str | None:
@@ -57,8 +72,19 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class Variant:
+    """The A/B variant this execution runs, and what the experiment targets."""
+
     experiment_id: str
     name: str
+    target_type: str  # "prompt" or "workflow"
+    target_id: str
+
+    def prompt_variant(self, prompt_id: str) -> str | None:
+        """The prompt variant to render: a prompt experiment's variant for its own prompt, a
+        workflow experiment's variant for every prompt (when the template has it)."""
+        if self.target_type == "workflow" or self.target_id == prompt_id:
+            return self.name
+        return None
 
 
 Effect = Callable[[], Awaitable[None]]

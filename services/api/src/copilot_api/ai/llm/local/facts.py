@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 # Agent-only RESO fields: never read by a client-facing writer.
@@ -95,7 +95,7 @@ def items(value: Any) -> list[str]:
 
 
 def feature_phrase(value: str) -> str:
-    """"Walk-In Closet(s)" -> "walk-in closets"; acronyms such as HVAC keep their case."""
+    """ "Walk-In Closet(s)" -> "walk-in closets"; acronyms such as HVAC keep their case."""
     words = value.replace("(s)", "s").split()
     return " ".join(word if word.isupper() and len(word) > 1 else word.lower() for word in words)
 
@@ -114,7 +114,7 @@ def money(value: float) -> str:
 
 
 def money_per_sqft(value: float) -> str:
-    """"$245/sq ft", or "$245.50/sq ft" when the figure has cents."""
+    """ "$245/sq ft", or "$245.50/sq ft" when the figure has cents."""
     cents = _half_up(value, 2)
     shown = f"{cents:,.0f}" if cents == cents.to_integral_value() else f"{cents:,.2f}"
     return f"${shown}/sq ft"
@@ -152,14 +152,14 @@ def subtype_noun(listing: Mapping[str, Any]) -> str:
 
 
 def place(listing: Mapping[str, Any]) -> str | None:
-    """"Austin, TX" (city and state), or whichever of them is known."""
+    """ "Austin, TX" (city and state), or whichever of them is known."""
     parts = [text(listing.get("City")), text(listing.get("StateOrProvince"))]
     known = [part for part in parts if part]
     return ", ".join(known) if known else None
 
 
 def location_phrase(listing: Mapping[str, Any]) -> str | None:
-    """"in the Maple Ridge neighborhood of Austin, TX" — only the facts that are present."""
+    """ "in the Maple Ridge neighborhood of Austin, TX" — only the facts that are present."""
     subdivision = text(listing.get("SubdivisionName"))
     where = place(listing)
     if subdivision and where:

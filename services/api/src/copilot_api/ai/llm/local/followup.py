@@ -201,26 +201,38 @@ def _apply(criteria: _Criteria, name: str, op: str, value: Any) -> None:
         criteria.kind = f"{'an' if kinds[0] in 'aeiou' else 'a'} {kinds}"
     elif name in _LOCATION_FIELDS:
         criteria.places.append(_LOCATION_FIELDS[name].format(" or ".join(words)))
-    elif name == "ListPrice" and (amount := facts.positive(values[0])) is not None:
-        if op == "lte":
-            criteria.price_to = amount
-        elif op == "gte":
-            criteria.price_from = amount
-    elif name in _FLAG_FEATURES and facts.flag(values[0]):
-        criteria.features.append(_FLAG_FEATURES[name])
-    elif name in _COUNT_FEATURES and (count := facts.positive(values[0])) is not None:
-        noun = _COUNT_FEATURES[name]
-        if op == "gte":
-            criteria.features.append(f"{facts.whole(count)}+ {noun}s")
-        elif op == "lte":
-            criteria.features.append(f"up to {facts.whole(count)} {facts.plural(count, noun)}")
-        else:
-            criteria.features.append(f"{facts.whole(count)} {facts.plural(count, noun)}")
-    elif name == "LivingArea" and (area := facts.positive(values[0])) is not None:
-        bound = "at least" if op == "gte" else "up to" if op == "lte" else "about"
-        criteria.features.append(f"{bound} {facts.whole(area)} sq ft")
-    elif name == "YearBuilt" and (year := facts.positive(values[0])) is not None:
-        side = "or later" if op == "gte" else "or earlier" if op == "lte" else ""
-        criteria.other.append(f"built in {round(year)} {side}".strip())
+    elif name == "ListPrice":
+        _apply_price(criteria, op, facts.positive(values[0]))
+    elif name in _FLAG_FEATURES:
+        if facts.flag(values[0]):
+            criteria.features.append(_FLAG_FEATURES[name])
+    elif name in _COUNT_FEATURES or name in {"LivingArea", "YearBuilt"}:
+        phrase = _bound_phrase(name, op, facts.positive(values[0]))
+        if phrase:
+            (criteria.other if name == "YearBuilt" else criteria.features).append(phrase)
     elif op == "contains":
         criteria.features.append(" or ".join(f"“{word}”" for word in words) + " in the description")
+
+
+def _apply_price(criteria: _Criteria, op: str, amount: float | None) -> None:
+    if amount is not None and op == "lte":
+        criteria.price_to = amount
+    elif amount is not None and op == "gte":
+        criteria.price_from = amount
+
+
+def _bound_phrase(name: str, op: str, amount: float | None) -> str | None:
+    """ "3+ bedrooms", "up to 2 bathrooms", "at least 1,800 sq ft", "built in 2000 or later"."""
+    if amount is None:
+        return None
+    if name == "LivingArea":
+        bound = {"gte": "at least", "lte": "up to"}.get(op, "about")
+        return f"{bound} {facts.whole(amount)} sq ft"
+    if name == "YearBuilt":
+        side = {"gte": " or later", "lte": " or earlier"}.get(op, "")
+        return f"built in {round(amount)}{side}"
+    noun = _COUNT_FEATURES[name]
+    if op == "gte":
+        return f"{facts.whole(amount)}+ {noun}s"
+    prefix = "up to " if op == "lte" else ""
+    return f"{prefix}{facts.whole(amount)} {facts.plural(amount, noun)}"

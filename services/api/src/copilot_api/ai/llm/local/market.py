@@ -65,7 +65,7 @@ def write_market_analysis(context: Mapping[str, Any], options: Mapping[str, Any]
         parts.append(" ".join(findings))
     parts.append(_DISCLAIMER)
     text = "\n\n".join(parts)
-    data = {
+    data: dict[str, Any] = {
         "summary": text,
         "figures": [
             {
