@@ -78,3 +78,12 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def definition_paths() -> dict[str, str]:
+    """Absolute paths of the bundled definition files, for processes started outside the repo."""
+    return {
+        "PROMPTS_DIR": str(REPO_ROOT / "prompts"),
+        "WORKFLOWS_DIR": str(REPO_ROOT / "workflows"),
+        "EXPERIMENTS_FILE": str(REPO_ROOT / "experiments.yaml"),
+    }

@@ -6,6 +6,7 @@ before each run, so runs never see each other's resources or exports.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 from collections.abc import Mapping, Sequence
@@ -122,6 +123,29 @@ def run_program(
 ) -> StackRun:
     """Run the program for `stack`; with `entry_point`, exactly as Pulumi does (`platform/`)."""
     mocks = RecordingMocks(region=str(config.get("aws:region", "us-east-1")))
+    # Pulumi resolves outputs on the thread's current event loop; earlier tests may have run
+    # `asyncio.run`, which leaves none set. One loop serves every run of the session.
+    asyncio.set_event_loop(_pulumi_loop())
+    return _run_on_current_loop(stack, config, repo_root, mocks, entry_point=entry_point)
+
+
+_LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
+def _pulumi_loop() -> asyncio.AbstractEventLoop:
+    if not _LOOPS or _LOOPS[0].is_closed():
+        _LOOPS[:] = [asyncio.new_event_loop()]
+    return _LOOPS[0]
+
+
+def _run_on_current_loop(
+    stack: str,
+    config: Mapping[str, Any],
+    repo_root: Path,
+    mocks: RecordingMocks,
+    *,
+    entry_point: bool,
+) -> StackRun:
     # A fresh root stack, settings and config for every run: nothing leaks between runs.
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)

@@ -23,7 +23,7 @@ from copilot_platform.config import PROJECT, StackConfig, StackConfigError
 
 CONTAINER_NAME = "api"
 TMP_VOLUME = "tmp"
-TMP_PATH = "/tmp"  # noqa: S108 - the container's own writable scratch volume, not a host path
+TMP_PATH = "/tmp"  # noqa: S108  # nosec B108 - the container's own scratch volume, not a host path
 DEFAULT_WORKERS = 4
 
 # Secrets the platform assembles from the infrastructure it creates.
@@ -50,7 +50,7 @@ def platform_environment(stack: StackConfig) -> dict[str, str]:
     """Values fixed by where the container runs; `appEnvironment` cannot override them."""
     return {
         "ENVIRONMENT": stack.environment,
-        "HOST": "0.0.0.0",  # noqa: S104 - inside the task's network namespace, behind the ALB
+        "HOST": "0.0.0.0",  # noqa: S104  # nosec B104 - the task's own network namespace, behind the ALB
         "PORT": str(stack.service.container_port),
         "DEBUG": "false",
         "LOAD_SAMPLE_DATA": "false",

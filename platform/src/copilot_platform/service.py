@@ -172,6 +172,8 @@ class Service(pulumi.ComponentResource):
             task_role_arn=self.task_role.arn,
             volumes=[{"name": TMP_VOLUME}],
             container_definitions=definitions,
+            # Keep old revisions registered: rollback (deploy.sh, `make rollback`) runs them again.
+            skip_destroy=True,
             opts=self._child,
         )
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from copilot_api.storage.embedded import EmbeddedPostgres
-from tests.conftest import free_port
+from tests.conftest import definition_paths, free_port
 
 
 @pytest.mark.slow
@@ -28,6 +28,7 @@ def test_serve_becomes_ready_and_shuts_down_cleanly(tmp_path: Path, workers: int
         "WORKERS": str(workers),
         "DATA_DIR": str(data_dir),
         "LOAD_SAMPLE_DATA": "false",
+        **definition_paths(),
     }
     for variable in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY"):
         env.pop(variable, None)

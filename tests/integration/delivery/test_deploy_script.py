@@ -108,7 +108,7 @@ def test_rollback_with_explicit_service_goes_back_one_revision(
         "--poll-interval",
         "0.2",
         "--timeout",
-        "10",
+        "30",
         env=_clean_environment(**aws_environment(moto_endpoint)),
     )
     assert result.returncode == 0, result.stderr
@@ -133,7 +133,7 @@ def test_rollback_from_a_stack_outputs_file(
         "--poll-interval",
         "0.2",
         "--timeout",
-        "10",
+        "30",
         env=_clean_environment(**aws_environment(moto_endpoint)),
     )
     assert result.returncode == 0, result.stderr

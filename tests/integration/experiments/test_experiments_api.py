@@ -63,7 +63,9 @@ def app(make_settings: Callable[..., Settings], database_url: str, tmp_path: Pat
 
 @pytest.fixture
 def client(app: Litestar, database_url: str) -> Iterator[TestClient[Litestar]]:
-    key = _api_key(database_url)
+    # Admin: the executions below belong to simulated users, and only their owner or an admin
+    # may give feedback on them.
+    key = _api_key(database_url, (Scope.WORKFLOWS, Scope.ADMIN))
     with TestClient(app) as test_client:
         test_client.headers["X-API-Key"] = key
         yield test_client
@@ -299,3 +301,16 @@ def test_a_bad_experiments_file_stops_the_service(
         create_app(make_settings(experiments_file=bad))
     with pytest.raises(ExperimentConfigError, match="does not exist"):
         create_app(make_settings(experiments_file=tmp_path / "missing.yaml"))
+
+
+def test_feedback_on_someone_elses_execution_is_not_found(app: Litestar, database_url: str) -> None:
+    key = _api_key(database_url)  # migrates the database
+    execution = _execution(database_url, user="cpk_someoneelse", variant=None)
+    with TestClient(app) as other:
+        response = other.post(
+            "/api/feedback",
+            json={"execution_id": execution, "outcome": "accepted"},
+            headers={"X-API-Key": key},
+        )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "execution_not_found"

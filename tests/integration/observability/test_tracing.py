@@ -1,4 +1,5 @@
-"""Traces: a request's server span, its database queries and its log lines share one trace."""
+"""Traces: a request's server span, its database queries, Redis commands and log lines share one
+trace."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from litestar.testing import TestClient
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from psycopg import AsyncCursor
+from redis.asyncio import Redis
 
 from copilot_api.app import create_app
 from copilot_api.health.registry import HealthRegistry
@@ -25,14 +27,18 @@ from copilot_api.storage.database import Database
 from copilot_api.storage.plugin import StoragePlugin
 from copilot_config import Settings
 
+SHARED_REDIS = "redis://127.0.0.1:6379/15"  # the shared test Redis (.ci/run starts it)
 CALLER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 TRACEPARENT = f"00-{CALLER_TRACE_ID}-b7ad6b7169203331-01"
 
 
 @get("/test/traced/{number:int}")
-async def traced(number: FromPath[int], database: NamedDependency[Database]) -> dict[str, int]:
+async def traced(
+    number: FromPath[int], database: NamedDependency[Database], redis: NamedDependency[Redis]
+) -> dict[str, int]:
     async with database.pool.connection() as connection:
         await connection.execute("SELECT %s::int AS traced_number", (number,))
+    await redis.get("copilot-tests:traced")
     logging_service.info("inside the handler", number=number)
     return {"number": number}
 
@@ -40,7 +46,9 @@ async def traced(number: FromPath[int], database: NamedDependency[Database]) -> 
 def test_request_query_and_log_lines_share_the_callers_trace(
     make_settings: Callable[..., Settings], database_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(database_url=database_url, log_file=tmp_path / "app.log")
+    settings = make_settings(
+        database_url=database_url, redis_url=SHARED_REDIS, log_file=tmp_path / "app.log"
+    )
     configure_logging(settings)
     exporter = InMemorySpanExporter()
     app = Litestar(
@@ -72,6 +80,12 @@ def test_request_query_and_log_lines_share_the_callers_trace(
     assert query.parent.span_id == server.context.span_id
     assert (query.attributes or {})["db.system.name"] == "postgresql"
     assert "7" not in str((query.attributes or {})["db.query.text"])  # parameters stay out
+
+    [redis_get] = [s for s in spans if s.name == "GET"]
+    assert redis_get.kind is SpanKind.CLIENT
+    assert redis_get.parent is not None
+    assert redis_get.parent.span_id == server.context.span_id
+    assert (redis_get.attributes or {})["db.system.name"] == "redis"
 
     entries = [json.loads(line) for line in (tmp_path / "app.log").read_text().splitlines()]
     request_lines = [e for e in entries if e["request_id"] == "corr-1"]

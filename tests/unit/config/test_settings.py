@@ -8,6 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from copilot_config import Environment, Settings, SettingsError, load_settings
+from tests.conftest import definition_paths
 
 DEPLOYED_OK = {
     "database_url": "postgresql://copilot:Zx9-long-random@db.internal:5432/copilot",
@@ -116,7 +117,7 @@ def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
         [sys.executable, "-m", "copilot_api", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={**definition_paths(), **env},
         cwd=cwd,
         timeout=60,
         check=False,

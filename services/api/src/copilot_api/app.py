@@ -16,6 +16,7 @@ from copilot_api.experiments.config import ExperimentConfigError
 from copilot_api.experiments.plugin import ExperimentsPlugin
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.health.routes import health_handlers
+from copilot_api.listings.plugin import ListingsPlugin
 from copilot_api.observability.logging import configure_logging
 from copilot_api.observability.plugin import ObservabilityPlugin
 from copilot_api.security.plugin import SecurityPlugin
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> Litestar:
             CachePlugin(settings),
             LLMPlugin(settings),
             ExperimentsPlugin(settings),
+            ListingsPlugin(settings),
             WorkflowsPlugin(settings),
         ],
         state=_initial_state(settings),

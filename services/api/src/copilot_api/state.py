@@ -14,3 +14,5 @@ TELEMETRY = "telemetry"
 # Callables run on each new PostgreSQL connection (tracing, type adapters); StoragePlugin runs them.
 DATABASE_CONFIGURERS = "database_configurers"
 SECURITY = "security"
+# The listings capability's runtime (search service, ingest) for routes and workflow steps.
+LISTINGS = "listings"

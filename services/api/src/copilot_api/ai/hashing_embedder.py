@@ -38,10 +38,13 @@ _WORD_SALT: Final = 0x6A09E667F3BCC909
 _PAIR_WEIGHT: Final = 0.7
 _PAIR_SALT: Final = 0xBB67AE8584CAA73B
 
-_STOPWORDS: Final = (
-    "a an and are as at be but by for from has have in is it its of on or the this that to "
-    "was were will with you your our we all very just into over per"
-).split()
+_STOPWORDS: Final = frozenset(
+    {
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have",
+        "in", "is", "it", "its", "of", "on", "or", "the", "this", "that", "to", "was", "were",
+        "will", "with", "you", "your", "our", "we", "all", "very", "just", "into", "over", "per",
+    }
+)  # fmt: skip
 
 
 def _byte_classes() -> npt.NDArray[np.uint8]:
@@ -97,7 +100,7 @@ class HashingEmbedder:
         self.dimensions = dimensions
         self._powers = _Powers()
         self._powers.ensure(1 << 16)
-        self._stopword_hashes = np.sort(self._word_hashes(" ".join(_STOPWORDS)))
+        self._stopword_hashes = np.sort(self._word_hashes(" ".join(sorted(_STOPWORDS))))
 
     def embed(self, texts: Sequence[str]) -> FloatMatrix:
         """One row per text; a text without any letter or digit gets the zero vector."""
@@ -105,11 +108,15 @@ class HashingEmbedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         codes = self._encode(texts)
         rows, buckets, weights = self._features(codes)
-        matrix = np.bincount(
-            rows * self.dimensions + buckets,
-            weights=weights,
-            minlength=len(texts) * self.dimensions,
-        ).reshape(len(texts), self.dimensions).astype(np.float64, copy=False)
+        matrix = (
+            np.bincount(
+                rows * self.dimensions + buckets,
+                weights=weights,
+                minlength=len(texts) * self.dimensions,
+            )
+            .reshape(len(texts), self.dimensions)
+            .astype(np.float64, copy=False)
+        )
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         np.divide(matrix, norms, out=matrix, where=norms > 0)
         return matrix.astype(np.float32)
@@ -136,9 +143,12 @@ class HashingEmbedder:
         np.cumsum(codes.astype(np.uint64) * self._powers.forward[: len(codes)], out=prefix[1:])
         return prefix
 
-    def _substring_hashes(self, prefix: _U64, starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]) -> _U64:
+    def _substring_hashes(
+        self, prefix: _U64, starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]
+    ) -> _U64:
         """sum(code[start + k] * BASE**k): the same value wherever the substring occurs."""
-        return (prefix[starts + lengths] - prefix[starts]) * self._powers.inverse[starts]
+        hashes: _U64 = (prefix[starts + lengths] - prefix[starts]) * self._powers.inverse[starts]
+        return hashes
 
     def _features(
         self, codes: npt.NDArray[np.uint8]

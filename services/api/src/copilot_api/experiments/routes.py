@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from copilot_api.errors import ApiError
 from copilot_api.experiments.service import ExperimentService
 from copilot_api.experiments.store import ExperimentStore, Outcome
+from copilot_api.security.principal import may_access
 from copilot_api.state import DATABASE, EXPERIMENTS
 
 _SCOPE = {"scope": "workflows"}
@@ -57,10 +58,13 @@ async def experiment_results(
     opt=_SCOPE,
     status_code=HTTP_201_CREATED,
 )
-async def record_feedback(state: State, data: JSONBody[FeedbackIn]) -> Response[dict[str, Any]]:
+async def record_feedback(
+    request: Request[Any, Any, Any], state: State, data: JSONBody[FeedbackIn]
+) -> Response[dict[str, Any]]:
     store = ExperimentStore(state[DATABASE])
     execution = await store.find_execution(data.execution_id)
-    if execution is None:
+    # Someone else's execution is reported as missing: ids are not a way to probe others' work.
+    if execution is None or not may_access(request, execution.user_id):
         raise ApiError(404, "execution_not_found", f"No execution {data.execution_id}.")
     if execution.status != "succeeded":
         raise ApiError(

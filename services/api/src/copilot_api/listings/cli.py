@@ -90,7 +90,7 @@ def _user_errors(command: Command) -> Command:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             return command(args, settings)
-        except (_UsageError, SourceError, store.EmbeddingSpaceMismatch) as error:
+        except (_UsageError, SourceError, store.EmbeddingSpaceMismatchError) as error:
             print(f"copilot: error: {error}", file=sys.stderr)
             return EXIT_USAGE
 
@@ -124,7 +124,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     records = read_records(path, source_format, column_map)
     expected = count_lines(path)
     with _database(settings) as url, _progress(expected, args.no_progress, "ingest") as bar:
-        summary = _run(_ingest_async(url, settings, records, expected, batch_size, bar.update))
+
+        def advance(rows: int) -> None:
+            bar.update(rows)
+
+        summary = _run(_ingest_async(url, settings, records, expected, batch_size, advance))
     _report(summary)
     return EXIT_REJECTED if summary.rejected else 0
 
@@ -135,7 +139,7 @@ async def _ingest_async(
     records: Iterator[Any],
     expected_rows: int,
     batch_size: int,
-    on_progress: Callable[[int], object],
+    on_progress: Callable[[int], None],
 ) -> IngestSummary:
     provider = create_embedding_provider(settings)
     try:

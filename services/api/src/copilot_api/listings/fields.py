@@ -91,9 +91,7 @@ _SPECS: Final = (
     FieldSpec("Heating", FieldKind.LIST, "heating"),
     FieldSpec("NewConstructionYN", FieldKind.BOOLEAN, "new_construction_yn"),
     FieldSpec("Stories", FieldKind.INTEGER, "stories", 0, 200),
-    FieldSpec(
-        "PublicRemarks", FieldKind.LONG_TEXT, "(data->>'PublicRemarks')", max_length=50_000
-    ),
+    FieldSpec("PublicRemarks", FieldKind.LONG_TEXT, "(data->>'PublicRemarks')", max_length=50_000),
 )
 
 FIELDS: Final[Mapping[str, FieldSpec]] = {spec.name: spec for spec in _SPECS}

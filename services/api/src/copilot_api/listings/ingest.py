@@ -22,7 +22,7 @@ from psycopg import AsyncConnection
 from copilot_api.ai.embeddings import EmbeddingProvider
 from copilot_api.listings import store
 from copilot_api.listings.sources import SourceRecord
-from copilot_api.listings.validation import InvalidListing, ValidListing, validate_listing
+from copilot_api.listings.validation import InvalidListingError, ValidListing, validate_listing
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class Ingestor:
             return
         try:
             listing = validate_listing(record.fields)
-        except InvalidListing as invalid:
+        except InvalidListingError as invalid:
             self._reject(record.line, invalid.key, "; ".join(invalid.reasons))
             return
         if listing.key in self._batch_keys:
@@ -173,7 +173,8 @@ class Ingestor:
         position = {row.key: index for index, row in enumerate(to_embed)}
         prepared = [
             store.PreparedRow(
-                row, None if vectors is None or row.key not in position else vectors[position[row.key]]
+                row,
+                None if vectors is None or row.key not in position else vectors[position[row.key]],
             )
             for row in changed
         ]

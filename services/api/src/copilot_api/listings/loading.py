@@ -10,7 +10,7 @@ from psycopg import AsyncConnection
 
 from copilot_api.ai.embeddings import EmbeddingProvider
 from copilot_api.listings import store
-from copilot_api.listings.ingest import IngestSummary, Ingestor, Progress
+from copilot_api.listings.ingest import Ingestor, IngestSummary, Progress
 from copilot_api.listings.sample_data import DEFAULT_COUNT, generate_listings
 from copilot_api.listings.sources import SourceRecord
 
@@ -52,7 +52,9 @@ async def ingest_records(
     if defer:
         await connection.execute("SELECT pg_advisory_lock(%s)", (_BULK_LOAD_LOCK,))
         dropped = await store.defer_secondary_indexes(connection)
-        logger.info("bulk load of ~%d rows: %d indexes rebuilt afterwards", expected_rows, len(dropped))
+        logger.info(
+            "bulk load of ~%d rows: %d indexes rebuilt afterwards", expected_rows, len(dropped)
+        )
     else:
         await repair_indexes(connection, provider.space.dimensions)
     ingestor = Ingestor(

@@ -42,74 +42,170 @@ class Market:
 
 MARKETS: Final = (
     Market(
-        "Ames", "IA", "Story", ("50010", "50011", "50014"), 42.0308, -93.6319, 255_000,
+        "Ames",
+        "IA",
+        "Story",
+        ("50010", "50011", "50014"),
+        42.0308,
+        -93.6319,
+        255_000,
         ("Somerset", "Northridge Heights", "Sunset Ridge", "Bloomington Heights", "Ringgold"),
         ("Lincoln Way", "Stange Rd", "Duff Ave", "Hyland Ave", "Ontario St", "Mortensen Rd"),
-        ("a short bike ride to Iowa State", "close to Ada Hayden Heritage Park",
-         "minutes from the CyRide bus line", "near Main Street Cultural District"),
-        0.03, 0.02, "Ada Hayden Lake", 1.0,
+        (
+            "a short bike ride to Iowa State",
+            "close to Ada Hayden Heritage Park",
+            "minutes from the CyRide bus line",
+            "near Main Street Cultural District",
+        ),
+        0.03,
+        0.02,
+        "Ada Hayden Lake",
+        1.0,
     ),
     Market(
-        "Des Moines", "IA", "Polk", ("50309", "50310", "50311", "50312", "50315", "50320"),
-        41.5868, -93.6250, 235_000,
+        "Des Moines",
+        "IA",
+        "Polk",
+        ("50309", "50310", "50311", "50312", "50315", "50320"),
+        41.5868,
+        -93.6250,
+        235_000,
         ("Beaverdale", "Sherman Hill", "Waterbury", "Drake Park", "Woodland Heights"),
         ("Ingersoll Ave", "Beaver Ave", "Grand Ave", "University Ave", "Park Ave"),
-        ("near the East Village shops", "close to Gray's Lake trails",
-         "minutes from the Principal Riverwalk", "walk to Drake University"),
-        0.04, 0.02, "the Des Moines River", 1.2,
+        (
+            "near the East Village shops",
+            "close to Gray's Lake trails",
+            "minutes from the Principal Riverwalk",
+            "walk to Drake University",
+        ),
+        0.04,
+        0.02,
+        "the Des Moines River",
+        1.2,
     ),
     Market(
-        "West Des Moines", "IA", "Polk", ("50265", "50266"), 41.5772, -93.7113, 385_000,
+        "West Des Moines",
+        "IA",
+        "Polk",
+        ("50265", "50266"),
+        41.5772,
+        -93.7113,
+        385_000,
         ("Jordan Creek", "Valley Junction", "Glen Oaks", "Wendover Place"),
         ("Mills Civic Pkwy", "Grand Ave", "Ashworth Rd", "Fuller Rd"),
-        ("close to Jordan Creek Town Center", "near Raccoon River Park",
-         "in the award-winning WDM school district"),
-        0.06, 0.03, "Blue Heron Lake", 0.7,
+        (
+            "close to Jordan Creek Town Center",
+            "near Raccoon River Park",
+            "in the award-winning WDM school district",
+        ),
+        0.06,
+        0.03,
+        "Blue Heron Lake",
+        0.7,
     ),
     Market(
-        "Austin", "TX", "Travis", ("78702", "78704", "78722", "78731", "78745", "78749", "78757"),
-        30.2672, -97.7431, 560_000,
+        "Austin",
+        "TX",
+        "Travis",
+        ("78702", "78704", "78722", "78731", "78745", "78749", "78757"),
+        30.2672,
+        -97.7431,
+        560_000,
         ("Mueller", "Travis Heights", "Circle C Ranch", "Barton Hills", "Crestview", "Zilker"),
         ("S Congress Ave", "Manor Rd", "Burnet Rd", "Slaughter Ln", "Barton Springs Rd"),
-        ("minutes from Lady Bird Lake", "close to the Barton Creek Greenbelt",
-         "near South Congress restaurants", "easy commute to downtown and the Domain"),
-        0.22, 0.04, "Lake Austin", 1.4,
+        (
+            "minutes from Lady Bird Lake",
+            "close to the Barton Creek Greenbelt",
+            "near South Congress restaurants",
+            "easy commute to downtown and the Domain",
+        ),
+        0.22,
+        0.04,
+        "Lake Austin",
+        1.4,
     ),
     Market(
-        "Denver", "CO", "Denver", ("80203", "80205", "80206", "80209", "80211", "80238"),
-        39.7392, -104.9903, 610_000,
+        "Denver",
+        "CO",
+        "Denver",
+        ("80203", "80205", "80206", "80209", "80211", "80238"),
+        39.7392,
+        -104.9903,
+        610_000,
         ("Washington Park", "Highlands", "Congress Park", "Cherry Creek", "Sloan's Lake"),
         ("Federal Blvd", "Colfax Ave", "Downing St", "Tennyson St", "Speer Blvd"),
-        ("with views of the Front Range", "near the Cherry Creek Trail",
-         "a quick drive to I-70 and the mountains", "close to Washington Park"),
-        0.05, 0.02, "Sloan's Lake", 1.3,
+        (
+            "with views of the Front Range",
+            "near the Cherry Creek Trail",
+            "a quick drive to I-70 and the mountains",
+            "close to Washington Park",
+        ),
+        0.05,
+        0.02,
+        "Sloan's Lake",
+        1.3,
     ),
     Market(
-        "Raleigh", "NC", "Wake", ("27603", "27604", "27605", "27608", "27612", "27617"),
-        35.7796, -78.6382, 430_000,
+        "Raleigh",
+        "NC",
+        "Wake",
+        ("27603", "27604", "27605", "27608", "27612", "27617"),
+        35.7796,
+        -78.6382,
+        430_000,
         ("Oakwood", "Five Points", "North Hills", "Brier Creek", "Hayes Barton", "Wakefield"),
         ("Glenwood Ave", "Oberlin Rd", "Six Forks Rd", "Falls of Neuse Rd", "Hillsborough St"),
-        ("close to Research Triangle Park", "near the Capital Area Greenway",
-         "minutes from NC State", "walk to North Hills shopping"),
-        0.12, 0.03, "Falls Lake", 1.1,
+        (
+            "close to Research Triangle Park",
+            "near the Capital Area Greenway",
+            "minutes from NC State",
+            "walk to North Hills shopping",
+        ),
+        0.12,
+        0.03,
+        "Falls Lake",
+        1.1,
     ),
     Market(
-        "Portland", "OR", "Multnomah", ("97202", "97206", "97209", "97211", "97214", "97232"),
-        45.5152, -122.6784, 525_000,
+        "Portland",
+        "OR",
+        "Multnomah",
+        ("97202", "97206", "97209", "97211", "97214", "97232"),
+        45.5152,
+        -122.6784,
+        525_000,
         ("Sellwood", "Laurelhurst", "Alberta Arts", "Hawthorne", "Pearl District", "St. Johns"),
         ("SE Hawthorne Blvd", "NE Alberta St", "SE Division St", "N Lombard St", "NW 23rd Ave"),
-        ("near Forest Park trails", "close to the Springwater Corridor",
-         "walk to neighborhood coffee shops", "minutes from the Willamette waterfront"),
-        0.02, 0.05, "the Willamette River", 1.1,
+        (
+            "near Forest Park trails",
+            "close to the Springwater Corridor",
+            "walk to neighborhood coffee shops",
+            "minutes from the Eastbank Esplanade",
+        ),
+        0.02,
+        0.05,
+        "the Willamette River",
+        1.1,
     ),
     Market(
-        "Madison", "WI", "Dane", ("53703", "53704", "53705", "53711", "53714", "53719"),
-        43.0731, -89.4012, 395_000,
+        "Madison",
+        "WI",
+        "Dane",
+        ("53703", "53704", "53705", "53711", "53714", "53719"),
+        43.0731,
+        -89.4012,
+        395_000,
         ("Vilas", "Tenney-Lapham", "Westmorland", "Maple Bluff", "Nakoma"),
         ("Monroe St", "Williamson St", "Atwood Ave", "Mineral Point Rd", "University Ave"),
-        ("close to the UW campus", "near the Capital City bike trail",
-         "minutes from the Capitol Square farmers market"),
-        0.03, 0.08, "Lake Monona", 0.9,
+        (
+            "close to the UW campus",
+            "near the Capital City bike trail",
+            "minutes from the Capitol Square farmers market",
+        ),
+        0.03,
+        0.08,
+        "Lake Monona",
+        0.9,
     ),
 )
 
@@ -131,18 +227,30 @@ STATUSES: Final = (
 
 _COOLING_OTHER: Final = (["Window Unit(s)"], ["Ductless"], ["None"], ["Evaporative Cooling"])
 _HEATING: Final = (
-    ["Forced Air", "Natural Gas"], ["Heat Pump"], ["Forced Air"], ["Radiant"], ["Baseboard"],
+    ["Forced Air", "Natural Gas"],
+    ["Heat Pump"],
+    ["Forced Air"],
+    ["Radiant"],
+    ["Baseboard"],
 )
 _APPLIANCES: Final = (
-    "Dishwasher", "Microwave", "Refrigerator", "Range", "Washer", "Dryer", "Disposal",
+    "Dishwasher",
+    "Microwave",
+    "Refrigerator",
+    "Range",
+    "Washer",
+    "Dryer",
+    "Disposal",
 )
 _STYLES: Final = ("Ranch", "Traditional", "Craftsman", "Colonial", "Contemporary", "Bungalow")
 
 
-def generate_listings(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> Iterator[dict[str, Any]]:
+def generate_listings(
+    count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED
+) -> Iterator[dict[str, Any]]:
     """`count` listings; the i-th listing depends only on (seed, i)."""
     for index in range(count):
-        yield _listing(random.Random(seed * 1_000_003 + index), index)
+        yield _listing(random.Random(seed * 1_000_003 + index), index)  # noqa: S311 - not security
 
 
 def _listing(rng: random.Random, index: int) -> dict[str, Any]:
@@ -163,9 +271,7 @@ def _listing(rng: random.Random, index: int) -> dict[str, Any]:
     cooling = ["Central Air"] if central_air else list(rng.choice(_COOLING_OTHER))
     if rng.random() < 0.3:
         cooling.append("Ceiling Fan(s)")
-    price = _price(
-        rng, market, subtype, area, year, lot_acres, pool, waterfront, garage_spaces
-    )
+    price = _price(rng, market, subtype, area, year, lot_acres, pool, waterfront, garage_spaces)
     on_market = REFERENCE_DAY - timedelta(days=rng.randint(0, 120))
     subdivision = rng.choice(market.subdivisions) if rng.random() < 0.85 else None
     street = f"{rng.randint(100, 9899)} {rng.choice(market.streets)}"
@@ -197,7 +303,9 @@ def _listing(rng: random.Random, index: int) -> dict[str, Any]:
         "Cooling": cooling,
         "Heating": list(rng.choice(_HEATING)),
         "Appliances": sorted(rng.sample(_APPLIANCES, rng.randint(2, 6))),
-        "ArchitecturalStyle": ["Ranch"] if stories == 1 and rng.random() < 0.5 else [rng.choice(_STYLES)],
+        "ArchitecturalStyle": ["Ranch"]
+        if stories == 1 and rng.random() < 0.5
+        else [rng.choice(_STYLES)],
         "UnparsedAddress": f"{street}{unit}, {market.city}, {market.state} {postal_code}",
         "City": market.city,
         "StateOrProvince": market.state,
@@ -208,14 +316,29 @@ def _listing(rng: random.Random, index: int) -> dict[str, Any]:
         "Longitude": round(market.longitude + rng.uniform(-0.1, 0.1), 6),
         "OnMarketDate": on_market.isoformat(),
         "DaysOnMarket": (REFERENCE_DAY - on_market).days,
-        "AssociationFee": rng.randrange(150, 600, 5) if subtype in ("Condominium", "Townhouse") else None,
+        "AssociationFee": rng.randrange(150, 600, 5)
+        if subtype in ("Condominium", "Townhouse")
+        else None,
         "TaxAnnualAmount": round(price * rng.uniform(0.011, 0.021)),
         "PublicRemarks": remarks(
             rng,
             RemarkFacts(
-                subtype, beds, full, half, garage_spaces, pool, waterfront, market.water_name,
-                fireplaces, central_air, new_construction, stories, lot_acres,
-                subdivision or market.city, market.local_touches, year,
+                subtype,
+                beds,
+                full,
+                half,
+                garage_spaces,
+                pool,
+                waterfront,
+                market.water_name,
+                fireplaces,
+                central_air,
+                new_construction,
+                stories,
+                lot_acres,
+                subdivision or market.city,
+                market.local_touches,
+                year,
             ),
         ),
         "PrivateRemarks": f"Lockbox on the side door, code {rng.randint(1000, 9999)}. "
@@ -259,7 +382,7 @@ def _living_area(rng: random.Random, subtype: str, beds: int) -> int:
         base = 800 + beds * 250
     else:
         base = 700 + beds * 480
-    return int(round(base * rng.uniform(0.8, 1.3), -1))
+    return round(base * rng.uniform(0.8, 1.3) / 10) * 10
 
 
 def _lot_acres(rng: random.Random, subtype: str) -> float | None:
@@ -313,4 +436,5 @@ def _price(
     # 0.88: the factors above average slightly above 1 across the mix.
     price = 0.88 * market.median_price * factor * rng.lognormvariate(0, 0.18)
     step = 5_000 if price > 1_000_000 else 100
-    return max(20_000, int(round(price / step)) * step - (100 if rng.random() < 0.4 else 0))
+    rounded = int(price / step + 0.5) * step
+    return max(20_000, rounded - (100 if rng.random() < 0.4 else 0))

@@ -97,9 +97,7 @@ def read_csv(path: Path, column_map: Mapping[str, str]) -> Iterator[SourceRecord
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(names):
-                yield SourceRecord(
-                    start, None, f"expected {len(names)} columns, found {len(row)}"
-                )
+                yield SourceRecord(start, None, f"expected {len(names)} columns, found {len(row)}")
                 continue
             # CSV has no null: an empty cell means the field is absent.
             yield SourceRecord(start, {n: v for n, v in zip(names, row, strict=True) if v != ""})

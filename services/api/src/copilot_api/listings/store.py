@@ -33,7 +33,7 @@ LISTINGS_LOCK: Final = 7_361_204_916
 REEMBED_HINT: Final = "run `copilot listings reembed` to re-embed every listing"
 
 
-class EmbeddingSpaceMismatch(RuntimeError):
+class EmbeddingSpaceMismatchError(RuntimeError):
     """The stored vectors come from another provider, model or dimension than configured."""
 
     def __init__(self, stored: EmbeddingSpace, configured: EmbeddingSpace) -> None:
@@ -94,7 +94,7 @@ async def missing_embeddings(connection: AsyncConnection[Any]) -> int:
 async def bind_embedding_space(
     connection: AsyncConnection[Any], space: EmbeddingSpace, *, build_index: bool = True
 ) -> None:
-    """Make `space` the table's embedding space, or raise `EmbeddingSpaceMismatch`.
+    """Make `space` the table's embedding space, or raise `EmbeddingSpaceMismatchError`.
 
     Rebinding is free while no listing has a vector (a fresh database, or one that only holds
     rows without embeddings); otherwise only `copilot listings reembed` may change the space.
@@ -104,7 +104,7 @@ async def bind_embedding_space(
         stored = await stored_space(connection)
         if stored != space:
             if stored is not None and await embedded_count(connection) > 0:
-                raise EmbeddingSpaceMismatch(stored, space)
+                raise EmbeddingSpaceMismatchError(stored, space)
             await _switch_space(connection, space)
     if build_index:
         await ensure_vector_index(connection, space.dimensions)
@@ -169,7 +169,9 @@ async def ensure_vector_index(connection: AsyncConnection[Any], dimensions: int)
 
 
 async def drop_vector_index(connection: AsyncConnection[Any]) -> None:
-    await connection.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(VECTOR_INDEX)))
+    await connection.execute(
+        sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(VECTOR_INDEX))
+    )
 
 
 async def defer_secondary_indexes(connection: AsyncConnection[Any]) -> list[str]:
@@ -213,9 +215,7 @@ async def restore_deferred_indexes(connection: AsyncConnection[Any]) -> list[str
 
 
 async def _index_exists(connection: AsyncConnection[Any], name: str) -> bool:
-    row = await (
-        await connection.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
-    ).fetchone()
+    row = await (await connection.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))).fetchone()
     return bool(row and row[0])
 
 
@@ -283,9 +283,7 @@ async def write_batch(
         await cursor.execute(_UPSERT)
         written = await cursor.fetchall()
         if written:
-            await cursor.execute(
-                "UPDATE listings_meta SET catalog_version = catalog_version + 1"
-            )
+            await cursor.execute("UPDATE listings_meta SET catalog_version = catalog_version + 1")
     inserted = sum(1 for _, was_inserted, _ in written if was_inserted)
     needs_vector = [key for key, _, missing in written if missing]
     outcome = WriteOutcome(inserted, len(written) - inserted, len(rows) - len(written))

@@ -44,7 +44,7 @@ class ValidListing:
     text_hash: bytes  # unchanged text keeps its embedding even when other fields change
 
 
-class InvalidListing(Exception):
+class InvalidListingError(Exception):
     def __init__(self, reasons: list[str], key: str | None = None) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = reasons
@@ -52,7 +52,7 @@ class InvalidListing(Exception):
 
 
 def validate_listing(raw: Mapping[str, Any], *, now: datetime | None = None) -> ValidListing:
-    """Normalise one record or raise `InvalidListing` with every reason found."""
+    """Normalise one record or raise `InvalidListingError` with every reason found."""
     reasons: list[str] = []
     key = _listing_key(raw.get(LISTING_KEY), reasons)
     max_year = (now or datetime.now(UTC)).year + YEAR_BUILT_FUTURE_MARGIN
@@ -70,7 +70,7 @@ def validate_listing(raw: Mapping[str, Any], *, now: datetime | None = None) -> 
         except ValueError as error:
             reasons.append(f"{name}: {error}")
     if reasons:
-        raise InvalidListing(reasons, key)
+        raise InvalidListingError(reasons, key)
     assert key is not None  # _listing_key appended a reason otherwise
     data[LISTING_KEY] = key
     text = embedding_text(data)
@@ -176,7 +176,9 @@ def _text(spec: FieldSpec, value: Any) -> str | None:
     if spec.name == "StandardStatus":
         status = _STATUS_BY_LOWER.get(text.lower())
         if status is None:
-            raise ValueError(f"{text!r} is not a RESO StandardStatus ({', '.join(STANDARD_STATUSES)})")
+            raise ValueError(
+                f"{text!r} is not a RESO StandardStatus ({', '.join(STANDARD_STATUSES)})"
+            )
         return status
     return text or None
 

@@ -82,6 +82,11 @@ class WorkerMetricReader(PrometheusMetricReader):
             merger = self._store.merge(own) if self._store is not None else _only(own)
             super()._receive_metrics(merger.metrics_data(self._resource, self._scope))
 
+    def open(self) -> None:
+        """(Re)start publishing: at each lifespan start, since an app may be started again."""
+        with self._write_lock:
+            self._closed = False
+
     def close(self) -> None:
         """Final snapshot, marked closed: this worker's totals stay, its levels are dropped."""
         self.collect()

@@ -102,6 +102,8 @@ class ObservabilityPlugin(InitPluginProtocol):
             tracer = provider.get_tracer(TRACER_NAME, __version__)
             self.telemetry.tracer = tracer
             self._traced_cursor = traced_cursor_class(tracer)
+        if self._reader is not None:
+            self._reader.open()
         flusher = None
         if self._reader is not None and self.settings.metrics_multiprocess_dir is not None:
             flusher = Flusher(self._reader, self.settings.metrics_flush_interval_seconds)

@@ -92,7 +92,9 @@ def document_route(route: BaseRoute) -> None:
             statuses.update(_WITH_PATH_PARAMETERS)
         if protected:
             statuses.update(_UNDER_API)
-            handler.security = [*(handler.security or ()), {API_KEY_SCHEME: []}]
+            requirement: dict[str, list[str]] = {API_KEY_SCHEME: []}
+            if requirement not in (handler.security or ()):  # a handler may serve two paths
+                handler.security = [*(handler.security or ()), requirement]
         declared = dict(handler.responses or {})
         for status, description in statuses.items():
             declared.setdefault(status, error_response(description))

@@ -6,8 +6,10 @@ service before it accepts traffic. Register after the LLM and experiments plugin
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext, suppress
 from typing import Any
 
 from litestar import Litestar
@@ -41,6 +43,8 @@ from copilot_api.workflows.steps.base import StepRegistry, Variant
 from copilot_api.workflows.steps.registry import shipped_steps
 from copilot_api.workflows.store import ExecutionStore
 from copilot_config import Settings
+
+logger = logging.getLogger(__name__)
 
 
 class WorkflowsPlugin(InitPluginProtocol):
@@ -102,8 +106,6 @@ class WorkflowsPlugin(InitPluginProtocol):
                     "backend": sessions.backend,
                     "error": type(error).__name__,
                 }
-            if telemetry is not None:
-                telemetry.set_active_sessions(active)
             return {
                 "status": "healthy",
                 "backend": sessions.backend,
@@ -113,7 +115,28 @@ class WorkflowsPlugin(InitPluginProtocol):
 
         registry.add_detail("workflow_engine", engine_report)
         registry.add_detail("context_manager", sessions_report)
-        yield
+        refresher = asyncio.create_task(_refresh_session_gauge(sessions, telemetry))
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            with suppress(asyncio.CancelledError):
+                await refresher
+
+
+SESSION_GAUGE_INTERVAL_S = 15.0
+
+
+async def _refresh_session_gauge(sessions: SessionStore, telemetry: Telemetry | None) -> None:
+    """Keeps the active-sessions gauge current without a Redis call per request."""
+    if telemetry is None:
+        return
+    while True:
+        try:
+            telemetry.set_active_sessions(await sessions.active_count())
+        except Exception as error:  # a metrics refresh must never crash the app
+            logger.debug("could not count active sessions: %s", type(error).__name__)
+        await asyncio.sleep(SESSION_GAUGE_INTERVAL_S)
 
 
 def _variant_assigner(experiments: ExperimentService) -> Any:

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot_api.errors import ApiError
-from copilot_api.security.principal import caller_id
+from copilot_api.security.principal import caller_id, may_access
 from copilot_api.state import WORKFLOW_ENGINE
 from copilot_api.workflows.definitions import WorkflowDefinition
 from copilot_api.workflows.engine import WorkflowEngine
@@ -71,10 +71,12 @@ async def execute_workflow(
 
 
 @get("/executions/{execution_id:uuid}", opt=SCOPE, summary="One execution's record")
-async def get_execution(state: State, execution_id: FromPath[UUID]) -> dict[str, Any]:
+async def get_execution(
+    request: Request[Any, Any, Any], state: State, execution_id: FromPath[UUID]
+) -> dict[str, Any]:
     store: ExecutionStore = _engine(state).store
     record = await store.get(execution_id)
-    if record is None:
+    if record is None or not may_access(request, record["user_id"]):
         raise ApiError(404, "execution_not_found", f"No execution {execution_id}.")
     return record
 

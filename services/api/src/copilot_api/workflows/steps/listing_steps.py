@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from psycopg import sql
 from psycopg.rows import dict_row
 from pydantic import Field
 
@@ -130,7 +131,9 @@ class Comparables(StepType[ComparablesParams]):
             clauses.append("(year_built IS NULL OR abs(year_built - %(year)s) <= %(year_band)s)")
             values["year"] = float(subject["YearBuilt"])
             values["year_band"] = year_band
-        query = f"SELECT listing_key, data FROM listings WHERE {' AND '.join(clauses)} LIMIT 500"  # noqa: S608 - fixed clauses, values are parameters
+        query = sql.SQL("SELECT listing_key, data FROM listings WHERE {} LIMIT 500").format(
+            sql.SQL(" AND ").join(sql.SQL(clause) for clause in clauses)  # fixed clauses
+        )
         async with context.services.database.pool.connection() as connection:
             cursor = connection.cursor(row_factory=dict_row)
             await cursor.execute(query, values)

@@ -1,0 +1,168 @@
+"""HTTP routes: property search, one listing, bulk upsert and delete. Thin layers over
+`SearchService` and `ListingsRuntime`; the logic lives there so workflow steps can reuse it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router, delete, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from copilot_api.ai.embeddings import EmbeddingError
+from copilot_api.errors import ApiError
+from copilot_api.listings.fields import public_listing
+from copilot_api.listings.filters import FilterError, parse_filters
+from copilot_api.listings.runtime import ListingsNotReadyError, ListingsRuntime
+from copilot_api.listings.schemas import (
+    BulkRequest,
+    BulkResponse,
+    Criterion,
+    FilterOut,
+    Ranking,
+    RejectedOut,
+    SearchRequest,
+    SearchResponse,
+    SearchResultOut,
+)
+from copilot_api.listings.sources import SourceRecord
+from copilot_api.listings.store import EmbeddingSpaceMismatchError
+from copilot_api.state import LISTINGS
+from copilot_config import Settings
+
+SEARCH_SCOPE = {"scope": "search"}
+ADMIN_SCOPE = {"scope": "admin"}
+
+
+async def _runtime(state: State) -> ListingsRuntime:
+    runtime: ListingsRuntime = state[LISTINGS]
+    try:
+        await runtime.ensure_ready()
+    except ListingsNotReadyError as error:
+        raise ApiError(
+            503, "listings_unavailable", f"Listings are not available yet: {error}"
+        ) from None
+    return runtime
+
+
+@post(
+    "/api/property-search",
+    opt=SEARCH_SCOPE,
+    status_code=HTTP_200_OK,
+    tags=["search"],
+    summary="Search listings in natural language",
+    description="Parses the query into RESO filters (shown in `filters`), keeps only listings "
+    "that meet every filter (listings whose tested field is null come last, marked `unknown`), "
+    "and ranks them by semantic similarity fused with full-text rank. `filters` in the request "
+    "add to the parsed ones; one on a field replaces the parsed filters on that field.",
+)
+async def property_search(data: JSONBody[SearchRequest], state: State) -> SearchResponse:
+    if not data.query.strip():
+        raise ApiError(400, "invalid_query", "The query must contain some text.")
+    try:
+        overrides = parse_filters(
+            [{"field": f.field, "op": f.op, "value": f.value} for f in data.filters or []]
+        )
+    except FilterError as error:
+        raise ApiError(
+            400, "invalid_filter", f"Filter {error.index}: {error}", details={"index": error.index}
+        ) from None
+    runtime = await _runtime(state)
+    try:
+        result = await runtime.search.search(
+            data.query, overrides, limit=data.limit, offset=data.offset
+        )
+    except EmbeddingError:
+        raise ApiError(
+            503, "embeddings_unavailable", "The embedding provider is not answering; retry shortly."
+        ) from None
+    return SearchResponse(
+        query=result.query,
+        filters=[FilterOut(**f.as_dict()) for f in result.filters],
+        semantic_query=result.semantic_query,
+        results=[
+            SearchResultOut(
+                listing=hit.listing,
+                score=hit.score,
+                criteria=[Criterion(**c) for c in hit.criteria],
+                ranking=Ranking(**hit.ranking),
+            )
+            for hit in result.hits
+        ],
+        total=result.total,
+        took_ms=result.took_ms,
+        provider=result.provider,
+        parser=result.parser,
+        plan=result.plan,
+        session_id=data.session_id,
+    )
+
+
+@get(
+    "/api/listings/{listing_key:str}",
+    opt=SEARCH_SCOPE,
+    tags=["listings"],
+    summary="One listing (public fields)",
+)
+async def get_listing(listing_key: FromPath[str], state: State) -> dict[str, Any]:
+    runtime = await _runtime(state)
+    data = await runtime.fetch(listing_key)
+    if data is None:
+        raise ApiError(404, "listing_not_found", f"No listing has ListingKey {listing_key!r}.")
+    return public_listing(data)
+
+
+def _bulk_route(settings: Settings) -> Any:
+    @post(
+        "/api/listings",
+        opt=ADMIN_SCOPE,
+        status_code=HTTP_200_OK,
+        request_max_body_size=settings.listings_bulk_max_bytes,
+        tags=["listings"],
+        summary="Upsert listings in bulk",
+        description="Each listing is validated on its own: rejected ones are listed with their "
+        "index and reason, the others are stored (upserted by ListingKey, in transactions of "
+        "LISTINGS_INGEST_BATCH_SIZE). Sending the same listings again changes nothing.",
+    )
+    async def bulk_upsert(data: JSONBody[BulkRequest], state: State) -> BulkResponse:
+        runtime = await _runtime(state)
+        records = [SourceRecord(index, item) for index, item in enumerate(data.listings)]
+        try:
+            summary = await runtime.ingest(records, expected_rows=len(records))
+        except EmbeddingSpaceMismatchError as error:
+            raise ApiError(409, "embedding_space_mismatch", str(error)) from None
+        except EmbeddingError:
+            raise ApiError(
+                503, "embeddings_unavailable", "The embedding provider is not answering."
+            ) from None
+        return BulkResponse(
+            inserted=summary.inserted,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected,
+            errors=[RejectedOut(e.line, e.listing_key, e.reason) for e in summary.errors],
+        )
+
+    return bulk_upsert
+
+
+@delete(
+    "/api/listings/{listing_key:str}",
+    opt=ADMIN_SCOPE,
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["listings"],
+    summary="Delete a listing",
+)
+async def delete_listing(listing_key: FromPath[str], state: State) -> None:
+    runtime = await _runtime(state)
+    if not await runtime.delete(listing_key):
+        raise ApiError(404, "listing_not_found", f"No listing has ListingKey {listing_key!r}.")
+
+
+def listings_router(settings: Settings) -> Router:
+    """Built per app: the bulk route's body limit comes from the settings."""
+    return Router(
+        path="/",
+        route_handlers=[property_search, get_listing, _bulk_route(settings), delete_listing],
+    )

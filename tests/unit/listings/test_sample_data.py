@@ -1,0 +1,41 @@
+"""The bundled sample listings: deterministic, valid, varied, and telling the truth."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from copilot_api.listings.fields import public_listing
+from copilot_api.listings.sample_data import DEFAULT_COUNT, generate_listings
+from copilot_api.listings.validation import validate_listing
+
+
+def test_enough_valid_deterministic_listings_across_markets() -> None:
+    listings = list(generate_listings())
+    assert len(listings) == DEFAULT_COUNT >= 2_000
+    assert listings == list(generate_listings())
+    assert len({listing["ListingKey"] for listing in listings}) == len(listings)
+    for listing in listings:
+        validate_listing(listing)  # raises on any invalid field
+    cities = Counter(f"{l['City']}, {l['StateOrProvince']}" for l in listings)
+    assert len(cities) >= 6 and min(cities.values()) >= 150
+    subtypes = Counter(l["PropertySubType"] for l in listings)
+    assert len(subtypes) >= 4
+    prices = sorted(l["ListPrice"] for l in listings)
+    assert prices[len(prices) // 10] < 250_000 < 600_000 < prices[-len(prices) // 10]
+    assert len({l["PublicRemarks"] for l in listings}) == len(listings)
+
+
+def test_remarks_agree_with_the_fields() -> None:
+    for listing in generate_listings(500):
+        remarks = listing["PublicRemarks"].lower()
+        assert ("pool" in remarks) == listing["PoolPrivateYN"]
+        assert ("garage" in remarks or "stall" in remarks) == listing["GarageYN"]
+        assert ("waterfront" in remarks or "frontage" in remarks) == listing["WaterfrontYN"]
+
+
+def test_agent_only_fields_are_filled_and_never_public() -> None:
+    listing = next(generate_listings(1))
+    assert listing["PrivateRemarks"] and listing["ShowingInstructions"]
+    public = public_listing(listing)
+    assert "PrivateRemarks" not in public and "ShowingInstructions" not in public
+    assert public["ListingKey"] == listing["ListingKey"]
