@@ -30,7 +30,9 @@ def load(url: str, dimensions: int, count: int = 30) -> None:
     async def run() -> None:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
             rows = [SourceRecord(i, listing) for i, listing in enumerate(generate_listings(count))]
-            await ingest_records(connection, LocalEmbeddingProvider(dimensions), rows, batch_size=50)
+            await ingest_records(
+                connection, LocalEmbeddingProvider(dimensions), rows, batch_size=50
+            )
 
     asyncio.run(run())
 
@@ -91,7 +93,11 @@ def test_reembed_switches_every_listing_to_the_configured_space(
     )
     assert result.returncode == 0, result.stderr
     assert "re-embedded 30 listings with local/feature-hashing-v1 (32 dimensions)" in result.stderr
-    assert stored(database_url) == (EmbeddingSpace("local", "feature-hashing-v1", 32), "vector(32)", 0)
+    assert stored(database_url) == (
+        EmbeddingSpace("local", "feature-hashing-v1", 32),
+        "vector(32)",
+        0,
+    )
 
     settings = make_settings(
         database_url=database_url,

@@ -48,7 +48,11 @@ def ingest(url: str, rows: Iterable[dict[str, Any]], **options: Any) -> IngestSu
     async def run() -> IngestSummary:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
             return await ingest_records(
-                connection, PROVIDER, records(rows), batch_size=options.pop("batch_size", 10), **options
+                connection,
+                PROVIDER,
+                records(rows),
+                batch_size=options.pop("batch_size", 10),
+                **options,
             )
 
     return asyncio.run(run())
@@ -105,7 +109,15 @@ def test_cli_csv_with_renamed_columns_reports_bad_rows_and_is_idempotent(
         writer.writerow(["K4", "199000", "2", "Ames", "Two\nline remarks"])
         writer.writerow(["", "199000", "2", "Ames", "No key"])
         writer.writerow(["K6", "420000", "4", "Ames", "Big yard"])
-    args = ["ingest", str(path), "--map", "id=ListingKey", "--map", "price=ListPrice", "--no-progress"]
+    args = [
+        "ingest",
+        str(path),
+        "--map",
+        "id=ListingKey",
+        "--map",
+        "price=ListPrice",
+        "--no-progress",
+    ]
 
     first = cli(database_url, *args)
     assert first.returncode == 1, first.stderr
@@ -150,7 +162,9 @@ def test_only_changed_text_is_re_embedded(database_url: str) -> None:
 
     def vectors() -> dict[str, str]:
         with psycopg.connect(database_url) as connection:
-            found = connection.execute("SELECT listing_key, embedding::text FROM listings").fetchall()
+            found = connection.execute(
+                "SELECT listing_key, embedding::text FROM listings"
+            ).fetchall()
         return {str(key): str(vector) for key, vector in found}
 
     before = vectors()
@@ -199,7 +213,17 @@ def test_a_killed_ingest_leaves_no_partial_batch(database_url: str, tmp_path: Pa
     path = tmp_path / "feed.jsonl"
     path.write_text("".join(json.dumps(row(f"K{n}")) + "\n" for n in range(1, 151)))
     process = subprocess.Popen(
-        [sys.executable, "-m", "copilot_api", "listings", "ingest", str(path), "--batch-size", "50", "--no-progress"],
+        [
+            sys.executable,
+            "-m",
+            "copilot_api",
+            "listings",
+            "ingest",
+            str(path),
+            "--batch-size",
+            "50",
+            "--no-progress",
+        ],
         env=_env(database_url),
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
@@ -240,7 +264,9 @@ def test_a_bulk_load_rebuilds_every_index_it_dropped(database_url: str) -> None:
     assert summary.inserted == 40
     assert indexes_of(database_url) == before
     with psycopg.connect(database_url) as connection:
-        assert connection.execute("SELECT count(*) FROM listings_deferred_indexes").fetchone() == (0,)
+        assert connection.execute("SELECT count(*) FROM listings_deferred_indexes").fetchone() == (
+            0,
+        )
 
 
 def test_indexes_left_dropped_by_a_crash_are_repaired(database_url: str) -> None:

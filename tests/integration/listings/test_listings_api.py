@@ -103,7 +103,10 @@ def test_listings_with_null_tested_fields_come_last_as_unknown(listings_client: 
     assert body["total"] == 2
     keys = [r["listing"]["ListingKey"] for r in body["results"]]
     assert keys == ["C-1", "C-2"]  # C-3 has no garage, C-4 costs too much
-    statuses = {r["listing"]["ListingKey"]: {c["field"]: c["status"] for c in r["criteria"]} for r in body["results"]}
+    statuses = {
+        r["listing"]["ListingKey"]: {c["field"]: c["status"] for c in r["criteria"]}
+        for r in body["results"]
+    }
     assert statuses["C-1"]["GarageYN"] == "met"
     assert statuses["C-2"]["GarageYN"] == "unknown"
 
@@ -121,9 +124,12 @@ def test_writes_need_the_admin_scope(listings_client: Client, listings_db_url: s
         "/api/property-search", json={"query": "ranch"}, headers=headers
     )
     assert searched.status_code == 200
-    assert listings_client.post(
-        "/api/property-search", json={"query": "ranch"}, headers={"X-API-Key": ""}
-    ).status_code == 401
+    assert (
+        listings_client.post(
+            "/api/property-search", json={"query": "ranch"}, headers={"X-API-Key": ""}
+        ).status_code
+        == 401
+    )
 
 
 def test_bulk_body_limits(listings_client: Client) -> None:
@@ -145,4 +151,6 @@ def test_bulk_body_size_comes_from_the_settings(
         client.headers.update(api_key_headers)
         too_big = client.post("/api/listings", json=body)
         assert too_big.status_code == 413
-        assert client.post("/api/listings", json={"listings": body["listings"][:5]}).status_code == 200
+        assert (
+            client.post("/api/listings", json={"listings": body["listings"][:5]}).status_code == 200
+        )

@@ -20,7 +20,9 @@ def search(client: Client, body: dict[str, Any], status: int = 200) -> dict[str,
     return payload
 
 
-def test_the_readme_example_returns_listings_that_meet_every_filter(listings_client: Client) -> None:
+def test_the_readme_example_returns_listings_that_meet_every_filter(
+    listings_client: Client,
+) -> None:
     body = search(listings_client, {"query": "3 bed 2 bath in Ames under $250k with a garage"})
     assert body["filters"] == [
         {"field": "BedroomsTotal", "op": "gte", "value": 3},
@@ -108,16 +110,22 @@ def test_the_same_query_gives_the_same_order(listings_client: Client) -> None:
     assert first == [r["listing"]["ListingKey"] for r in search(listings_client, body)["results"]]
 
 
-def test_session_id_is_accepted_and_echoed(listings_client: Client) -> None:
-    body = search(listings_client, {"query": "condo", "limit": 1, "session_id": "sess-42"})
-    assert body["session_id"] == "sess-42"
+def test_an_unknown_session_is_not_found(listings_client: Client) -> None:
+    response = listings_client.post(
+        "/api/property-search", json={"query": "condo", "session_id": "no-such-session-0123456789"}
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "session_not_found"
 
 
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
         ({"query": "condo", "colour": "red"}, "unknown field `colour`"),
-        ({"query": "condo", "filters": [{"field": "City", "op": "eq", "value": "x", "why": 1}]}, "unknown field `why`"),
+        (
+            {"query": "condo", "filters": [{"field": "City", "op": "eq", "value": "x", "why": 1}]},
+            "unknown field `why`",
+        ),
         ({"query": ""}, "length >= 1"),
         ({"query": "x" * 501}, "length <= 500"),
         ({"query": "condo", "limit": 0}, ">= 1"),
@@ -172,3 +180,32 @@ def test_health_reports_the_listings(listings_client: Client) -> None:
     assert detail["vector_index"] is True
     assert detail["embeddings"] == "local/feature-hashing-v1 (384 dimensions)"
     assert listings_client.get("/health/readiness").json()["checks"]["listings"] == "ok"
+
+
+def test_search_uses_the_openai_parser_when_configured(
+    listings_settings: Any, api_key_headers: dict[str, str]
+) -> None:
+    import json
+
+    from pydantic import SecretStr
+
+    from copilot_api.app import create_app
+    from tests.integration.ai.fake_openai import FakeOpenAI, Reply, completion
+
+    understood = {
+        "filters": [{"field": "City", "op": "eq", "value": "denver"}],
+        "semantic_query": "mountain views",
+    }
+    with FakeOpenAI().running() as fake:
+        fake.queue(Reply(body=completion(json.dumps(understood))))
+        settings = listings_settings.model_copy(
+            update={"openai_api_key": SecretStr("sk-test"), "openai_base_url": fake.base_url}
+        )
+        with TestClient(create_app(settings)) as client:
+            client.headers.update(api_key_headers)
+            body = search(client, {"query": "something in denver with mountain views"})
+    assert body["parser"] == "openai"
+    assert body["provider"] == "local"  # EMBEDDING_PROVIDER=local keeps the stored vectors valid
+    assert body["semantic_query"] == "mountain views"
+    assert {"field": "City", "op": "eq", "value": "Denver"} in body["filters"]
+    assert all(r["listing"]["City"] == "Denver" for r in body["results"])

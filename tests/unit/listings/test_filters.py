@@ -22,7 +22,10 @@ from copilot_api.listings.filters import (
     [
         ({"field": "Colour", "op": "eq", "value": "red"}, "unknown filter field 'Colour'"),
         ({"field": "ListPrice", "op": "between", "value": 1}, "unknown op 'between'"),
-        ({"field": "ListPrice", "op": "contains", "value": 1}, "ListPrice does not support 'contains'"),
+        (
+            {"field": "ListPrice", "op": "contains", "value": 1},
+            "ListPrice does not support 'contains'",
+        ),
         ({"field": "GarageYN", "op": "gte", "value": True}, "GarageYN does not support 'gte'"),
         ({"field": "ListPrice", "op": "lte", "value": "cheap"}, "ListPrice lte: expects a number"),
         ({"field": "ListPrice", "op": "lte", "value": True}, "ListPrice lte: expects a number"),
@@ -30,7 +33,10 @@ from copilot_api.listings.filters import (
         ({"field": "City", "op": "in", "value": []}, "City in: expects a non-empty list"),
         ({"field": "City", "op": "eq", "value": "  "}, "City eq: expects non-empty text"),
         ({"field": "Cooling", "op": "contains", "value": "a|b"}, "cannot contain '|'"),
-        ({"field": "PublicRemarks", "op": "eq", "value": "x"}, "PublicRemarks does not support 'eq'"),
+        (
+            {"field": "PublicRemarks", "op": "eq", "value": "x"},
+            "PublicRemarks does not support 'eq'",
+        ),
     ],
 )
 def test_invalid_filters_say_what_is_wrong(raw: dict[str, Any], message: str) -> None:
@@ -45,7 +51,10 @@ def test_zip_codes_may_be_numbers() -> None:
 def test_client_filters_replace_parsed_ones_on_their_field() -> None:
     parsed = [Filter("City", Op.EQ, "Ames"), Filter("ListPrice", Op.LTE, 300000)]
     merged = merge_filters(parsed, [Filter("City", Op.IN, ["Austin", "Denver"])])
-    assert merged == [Filter("ListPrice", Op.LTE, 300000), Filter("City", Op.IN, ["Austin", "Denver"])]
+    assert merged == [
+        Filter("ListPrice", Op.LTE, 300000),
+        Filter("City", Op.IN, ["Austin", "Denver"]),
+    ]
 
 
 def test_active_listings_unless_a_status_is_given() -> None:

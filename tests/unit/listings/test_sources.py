@@ -31,10 +31,7 @@ def test_jsonl_keeps_line_numbers_and_reports_bad_lines(tmp_path: Path) -> None:
 def test_csv_maps_columns_and_counts_multiline_cells(tmp_path: Path) -> None:
     path = tmp_path / "feed.csv"
     path.write_text(
-        "id,price,PublicRemarks,City\n"
-        'A1,250000,"Two lines\nof remarks",Ames\n'
-        "A2,,,Ames\n"
-        "A3,1,2\n"
+        'id,price,PublicRemarks,City\nA1,250000,"Two lines\nof remarks",Ames\nA2,,,Ames\nA3,1,2\n'
     )
     mapping = parse_column_map(["id=ListingKey", "price=ListPrice"])
     records = list(read_records(path, "csv", mapping))

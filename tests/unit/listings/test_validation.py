@@ -76,7 +76,10 @@ def test_every_problem_is_reported() -> None:
         ({"ListingKey": "a/b"}, "ListingKey contains a control character or '/'"),
         ({"ListingKey": "x" * 300}, "ListingKey is longer than 255 characters"),
         ({"ListingKey": "k", "ListPrice": "NaN"}, "ListPrice: expected a number, got 'NaN'"),
-        ({"ListingKey": "k", "ListPrice": float("inf")}, "ListPrice: expected a finite number, got inf"),
+        (
+            {"ListingKey": "k", "ListPrice": float("inf")},
+            "ListPrice: expected a finite number, got inf",
+        ),
         ({"ListingKey": "k", "ListPrice": True}, "ListPrice: expected a number, got True"),
         ({"ListingKey": "k", "City": ["Ames"]}, "City: expected text, got ['Ames']"),
         ({"ListingKey": "k", "Cooling": [1]}, "Cooling: expected a list of text values, got [1]"),
@@ -94,7 +97,9 @@ def test_hashes_change_with_content_and_text_separately() -> None:
     assert first.content_hash != cheaper.content_hash
     assert first.text_hash == cheaper.text_hash  # price is not in the embedded text
     assert first.text_hash != reworded.text_hash
-    assert validate_listing(dict(reversed(base.items())), now=NOW).content_hash == first.content_hash
+    assert (
+        validate_listing(dict(reversed(base.items())), now=NOW).content_hash == first.content_hash
+    )
 
 
 def test_private_remarks_never_reach_the_embedded_text() -> None:

@@ -157,7 +157,7 @@ def test_the_cli_refuses_a_bad_workflow_folder_in_one_line(tmp_path: Path) -> No
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        f"copilot: error: {folder / 'bad.yaml'}: step 'a': unknown step type 'nope' "
-        "(known: comparables, compliance_check, generate, load_listing, load_session, respond, select_listings)"
+    assert result.stderr.strip().startswith(
+        f"copilot: error: {folder / 'bad.yaml'}: step 'a': unknown step type 'nope' (known: comparables, "
     )
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -104,7 +104,7 @@ class OpenAIEmbeddingProvider:
                 dimensions=self._space.dimensions,
                 encoding_format="float",
             )
-        except OpenAIError as error:
+        except (OpenAIError, ValueError) as error:  # ValueError: an unreadable response body
             raise EmbeddingError(f"OpenAI embeddings failed: {type(error).__name__}") from error
         ordered = sorted(response.data, key=lambda item: item.index)
         matrix = np.asarray([item.embedding for item in ordered], dtype=np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Router, delete, get, post
+from litestar import Request, Router, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
@@ -18,6 +18,7 @@ from copilot_api.listings.runtime import ListingsNotReadyError, ListingsRuntime
 from copilot_api.listings.schemas import (
     BulkRequest,
     BulkResponse,
+    Compliance,
     Criterion,
     FilterOut,
     Ranking,
@@ -28,7 +29,9 @@ from copilot_api.listings.schemas import (
 )
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.listings.store import EmbeddingSpaceMismatchError
-from copilot_api.state import LISTINGS
+from copilot_api.security.principal import caller_id
+from copilot_api.state import LISTINGS, WORKFLOW_ENGINE
+from copilot_api.workflows.engine import WorkflowEngine
 from copilot_config import Settings
 
 SEARCH_SCOPE = {"scope": "search"}
@@ -57,44 +60,49 @@ async def _runtime(state: State) -> ListingsRuntime:
     "and ranks them by semantic similarity fused with full-text rank. `filters` in the request "
     "add to the parsed ones; one on a field replaces the parsed filters on that field.",
 )
-async def property_search(data: JSONBody[SearchRequest], state: State) -> SearchResponse:
+async def property_search(
+    request: Request[Any, Any, Any], data: JSONBody[SearchRequest], state: State
+) -> SearchResponse:
+    """Runs the `property_search` workflow: fair-housing screen, query understanding (refined by
+    the session), search, session update; the execution is recorded like any other."""
     if not data.query.strip():
         raise ApiError(400, "invalid_query", "The query must contain some text.")
+    overrides = [{"field": f.field, "op": f.op, "value": f.value} for f in data.filters or []]
     try:
-        overrides = parse_filters(
-            [{"field": f.field, "op": f.op, "value": f.value} for f in data.filters or []]
-        )
+        parse_filters(overrides)
     except FilterError as error:
         raise ApiError(
             400, "invalid_filter", f"Filter {error.index}: {error}", details={"index": error.index}
         ) from None
-    runtime = await _runtime(state)
-    try:
-        result = await runtime.search.search(
-            data.query, overrides, limit=data.limit, offset=data.offset
-        )
-    except EmbeddingError:
-        raise ApiError(
-            503, "embeddings_unavailable", "The embedding provider is not answering; retry shortly."
-        ) from None
+    engine: WorkflowEngine = state[WORKFLOW_ENGINE]
+    payload: dict[str, Any] = {"query": data.query, "limit": data.limit, "offset": data.offset}
+    if overrides:
+        payload["filters"] = overrides
+    execution = await engine.execute(
+        "property_search", payload, user_id=caller_id(request), session_id=data.session_id
+    )
+    output = execution.output or {}
     return SearchResponse(
-        query=result.query,
-        filters=[FilterOut(**f.as_dict()) for f in result.filters],
-        semantic_query=result.semantic_query,
+        query=output["query"],
+        filters=[FilterOut(**f) for f in output["filters"]],
+        semantic_query=output["semantic_query"],
         results=[
             SearchResultOut(
-                listing=hit.listing,
-                score=hit.score,
-                criteria=[Criterion(**c) for c in hit.criteria],
-                ranking=Ranking(**hit.ranking),
+                listing=hit["listing"],
+                score=hit["score"],
+                criteria=[Criterion(**c) for c in hit["criteria"]],
+                ranking=Ranking(**hit["ranking"]),
             )
-            for hit in result.hits
+            for hit in output["results"]
         ],
-        total=result.total,
-        took_ms=result.took_ms,
-        provider=result.provider,
-        parser=result.parser,
-        plan=result.plan,
+        total=output["total"],
+        total_relation=output["total_relation"],
+        took_ms=round(execution.duration_ms, 2),
+        provider=output["provider"],
+        parser=output["parser"],
+        plan=output["plan"],
+        compliance=Compliance(**output["compliance"]),
+        execution_id=str(execution.execution_id),
         session_id=data.session_id,
     )
 

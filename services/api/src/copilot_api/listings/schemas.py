@@ -26,9 +26,9 @@ class SearchRequest(StrictStruct):
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIMIT)] = 10
     offset: Annotated[int, msgspec.Meta(ge=0, le=MAX_OFFSET)] = 0
     filters: Annotated[list[FilterIn], msgspec.Meta(max_length=MAX_FILTERS)] | None = None
-    # Opaque; conversation sessions build on it (another capability).
+    # From POST /api/sessions: a follow-up query then refines the session's previous search.
     session_id: (
-        Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+        Annotated[str, msgspec.Meta(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
         | None
     ) = None
 
@@ -59,16 +59,36 @@ class SearchResultOut(msgspec.Struct):
     ranking: Ranking
 
 
+class ComplianceReason(msgspec.Struct):
+    protected_class: str
+    label: str
+    matched: str
+    rule: str
+    explanation: str
+
+
+class Compliance(msgspec.Struct):
+    """The fair-housing screen of the query: a refused search is `blocked`, with no results."""
+
+    blocked: bool
+    reasons: list[ComplianceReason]
+    message: str | None
+    rules_version: str
+
+
 class SearchResponse(msgspec.Struct):
     query: str
     filters: list[FilterOut]
     semantic_query: str
     results: list[SearchResultOut]
-    total: int
-    took_ms: float
-    provider: str
+    total: int  # exact when total_relation is "eq"; a floor ("10,000 or more") when "gte"
+    total_relation: str
+    took_ms: float  # the whole request: screen, understanding, search and session update
+    provider: str | None  # the embedding provider; None when the query was refused
     parser: str
-    plan: str
+    plan: str | None
+    compliance: Compliance
+    execution_id: str  # the recorded `property_search` execution (feedback, audit)
     session_id: str | None = None
 
 

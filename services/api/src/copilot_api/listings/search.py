@@ -5,17 +5,24 @@
 1. parse the query into filters and a semantic remainder (rules, or OpenAI with fallback);
 2. merge client filters (a client filter replaces the parsed ones on its field) and add the
    default `StandardStatus = Active` unless a status was given;
-3. count the listings that meet every filter, and those whose tested fields are null ("unknown";
-   they rank after every listing that meets all filters);
-4. rank inside each tier with reciprocal rank fusion (k=60) of cosine similarity and full-text
-   rank; ties break on distance, then on ListingKey, so the order is deterministic;
-5. choose the plan by the filter's selectivity: few matching rows -> exact distances over all of
-   them (a B-tree prefilter, exact results); many -> the HNSW index with pgvector's iterative
-   scan, so a filtered scan still returns enough rows.
+3. choose the plan by the filter's estimated selectivity (the planner's row estimate): up to
+   3,000 matching rows -> exact distances over all of them (a B-tree prefilter, exact results,
+   and the count comes with the ranking: the filters are evaluated once); more -> the HNSW
+   index with pgvector's iterative scan, so a filtered scan still returns enough rows (an
+   estimate that turns out wrong is corrected by the actual count);
+4. count the listings that meet every filter, and those whose tested fields are null
+   ("unknown": they rank after every listing that meets all filters); like Elasticsearch,
+   counting broad matches stops early (`total_relation` is then "gte");
+5. rank inside each tier with reciprocal rank fusion (k=60) of cosine similarity and full-text
+   rank; ties break on distance, then on ListingKey, so the order is deterministic. On the
+   exact plan every matching listing gets both ranks; on the index plan the full-text rank
+   re-orders the nearest candidates (ranking tens of thousands of documents by text would cost
+   more than the whole search budget).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -41,17 +48,37 @@ from copilot_api.listings.vocabulary import VocabularyCache
 from copilot_api.storage.database import Database
 
 Plan = Literal["exact", "index"]
+Condition = tuple[sql.Composable, list[Any]]
 
 RRF_K: Final = 60
-# Below this many matching rows an exact distance sort is faster than the HNSW index (and
-# exact); measured at 100k listings, see bench/search.py.
+# Counting broad matches stops here (like Elasticsearch's track_total_hits): beyond, `total`
+# is a floor. Counting visits one heap row per match, so the cap bounds the cost.
+TOTAL_CAP: Final = 5_000
+# Up to this many matching rows an exact distance sort beats the HNSW index (and is exact);
+# measured at 100k listings, see bench/search.py. An underestimate is tolerated up to the guard.
 EXACT_SCAN_MAX_ROWS: Final = 3_000
-# Candidates taken from each ranking before fusion (at least offset + limit).
+EXACT_SCAN_GUARD: Final = 4 * EXACT_SCAN_MAX_ROWS
+# Nearest candidates the index plan ranks (at least offset + limit).
 CANDIDATE_POOL: Final = 100
 # HNSW candidate list; with iterative scans pgvector keeps scanning until the filter yields
 # enough rows. relaxed_order may return rows slightly out of order: we re-sort exactly.
 HNSW_EF_SEARCH: Final = 100
-STATEMENT_TIMEOUT_MS: Final = 5_000
+# The index plan is chosen by us, from the filter's selectivity; these keep the planner from
+# second-guessing it on small or skewed tables (a sort is still used where nothing else can).
+INDEX_PATH_SETTINGS: Final = (
+    f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}",
+    "SET LOCAL hnsw.iterative_scan = relaxed_order",
+    "SET LOCAL enable_seqscan = off",
+    "SET LOCAL enable_sort = off",
+)
+# Every search transaction: the data is cached in memory, so random heap reads are cheap (the
+# default 4.0 assumes spinning disks and makes the planner AND huge bitmaps to avoid them).
+SEARCH_SETTINGS: Final = (
+    "SET LOCAL statement_timeout = 5000",
+    "SET LOCAL random_page_cost = 1.1",
+)
+# For recall measurements: an ORDER BY distance with no index scan at all is exact.
+EXACT_SCAN_SETTINGS: Final = ("SET LOCAL enable_indexscan = off",)
 MAX_SEMANTIC_TERMS: Final = 32
 
 
@@ -70,6 +97,7 @@ class SearchResult:
     semantic_query: str
     hits: list[SearchHit]
     total: int
+    total_relation: Literal["eq", "gte"]
     took_ms: float
     provider: str
     parser: str
@@ -83,6 +111,23 @@ class _Ranked:
     distance: float | None
     vector_rank: int | None
     text_rank: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Tiers:
+    met: int
+    unknown: int
+
+    @property
+    def total(self) -> int:
+        return min(self.met + self.unknown, TOTAL_CAP)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    page: list[_Ranked]
+    tiers: _Tiers
+    plan: Plan
 
 
 class SearchService:
@@ -114,77 +159,55 @@ class SearchService:
         *,
         replace_filters: bool = False,
         plan: Plan | None = None,
+        parsed: ParsedQuery | None = None,
     ) -> SearchResult:
         """`filters` add to (or, per field, override) the parsed ones; with `replace_filters`
-        they are the whole set (a session that already holds refined filters). `plan` forces
-        the exact or index path (benchmarks and tests); by default selectivity decides."""
+        they are the whole set (a session that already holds refined filters). `parsed` skips
+        parsing (a workflow step already understood the query). `plan` forces the exact or
+        index path (benchmarks and tests); by default selectivity decides."""
         started = time.perf_counter()
-        parsed = await self.parse(query)
+        parsed = parsed or await self.parse(query)
         chosen = list(filters) if replace_filters else merge_filters(parsed.filters, filters)
         effective = with_default_status(chosen)
-        semantic = parsed.semantic_text
-        vector = (await self._embeddings.embed([semantic or query]))[0]
-        has_vector = bool(np.any(vector))
-        terms = _text_terms(semantic)
-        async with self._database.pool.connection() as connection:
-            met_total, unknown_total = await _counts(connection, effective)
-            used_plan: Plan = plan or ("exact" if met_total <= EXACT_SCAN_MAX_ROWS else "index")
-            ranked = await self._page(
-                connection, effective, vector if has_vector else None, terms,
-                limit, offset, met_total, unknown_total, used_plan,
-            )  # fmt: skip
-            documents = await _documents(connection, [item.key for item in ranked])
-        hits = [
-            SearchHit(
-                listing=public_listing(documents[item.key]),
-                score=round(item.score, 6),
-                criteria=[criterion(f, documents[item.key]) for f in effective],
-                ranking={
-                    "similarity": None if item.distance is None else round(1 - item.distance, 4),
-                    "vector_rank": item.vector_rank,
-                    "text_rank": item.text_rank,
-                },
-            )
-            for item in ranked
-            if item.key in documents  # deleted between ranking and fetching
-        ]
+        vector = (await self._embeddings.embed([parsed.semantic_text or query]))[0]
+        ranking = _Ranking(
+            vector=vector if np.any(vector) else None, terms=_text_terms(parsed.semantic_text)
+        )
+        async with self._database.pool.connection() as connection, connection.transaction():
+            for setting in SEARCH_SETTINGS:
+                await connection.execute(setting)
+            outcome = await ranking.search(connection, effective, limit, offset, plan)
+            documents = await _documents(connection, [item.key for item in outcome.page])
+        tiers = outcome.tiers
         return SearchResult(
             query=query,
             filters=effective,
-            semantic_query=semantic,
-            hits=hits,
-            total=met_total + unknown_total,
+            semantic_query=parsed.semantic_text,
+            hits=[
+                _hit(item, documents[item.key], effective)
+                for item in outcome.page
+                if item.key in documents  # deleted meanwhile
+            ],
+            total=tiers.total,
+            total_relation="gte" if tiers.met + tiers.unknown >= TOTAL_CAP else "eq",
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             provider=self._embeddings.space.provider,
             parser=parsed.parser,
-            plan=used_plan,
+            plan=outcome.plan,
         )
 
-    async def _page(
-        self,
-        connection: AsyncConnection[Any],
-        filters: list[Filter],
-        vector: np.ndarray[Any, Any] | None,
-        terms: str | None,
-        limit: int,
-        offset: int,
-        met_total: int,
-        unknown_total: int,
-        plan: Plan,
-    ) -> list[_Ranked]:
-        """Rows offset..offset+limit of [met tier, then unknown tier]."""
-        page: list[_Ranked] = []
-        if offset < met_total:
-            where = met_condition(filters)
-            tier_plan = plan
-            page += await _rank(connection, where, vector, terms, limit, offset, tier_plan)
-        remaining = limit - len(page)
-        if remaining > 0 and unknown_total > 0:
-            where = unknown_condition(filters)
-            tier_offset = max(0, offset - met_total)
-            tier_plan = "exact" if unknown_total <= EXACT_SCAN_MAX_ROWS else "index"
-            page += await _rank(connection, where, vector, terms, remaining, tier_offset, tier_plan)
-        return page
+
+def _hit(item: _Ranked, document: dict[str, Any], filters: list[Filter]) -> SearchHit:
+    return SearchHit(
+        listing=public_listing(document),
+        score=round(item.score, 6),
+        criteria=[criterion(f, document) for f in filters],
+        ranking={
+            "similarity": None if item.distance is None else round(1 - item.distance, 4),
+            "vector_rank": item.vector_rank,
+            "text_rank": item.text_rank,
+        },
+    )
 
 
 def _text_terms(semantic: str) -> str | None:
@@ -194,23 +217,37 @@ def _text_terms(semantic: str) -> str | None:
     return " | ".join(words) if words else None
 
 
-async def _counts(connection: AsyncConnection[Any], filters: list[Filter]) -> tuple[int, int]:
-    met, met_params = met_condition(filters)
-    unknown, unknown_params = unknown_condition(filters)
-    query = sql.SQL(
-        "SELECT (SELECT count(*) FROM listings WHERE {}), (SELECT count(*) FROM listings WHERE {})"
-    ).format(met, unknown)
-    row = await (await connection.execute(query, [*met_params, *unknown_params])).fetchone()
+async def _estimate(connection: AsyncConnection[Any], where: Condition) -> float:
+    """The planner's estimate of the matching rows (planning only, well under a millisecond)."""
+    condition, params = where
+    query = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM listings WHERE {}").format(condition)
+    row = await (await connection.execute(query, params)).fetchone()
     assert row is not None
-    return int(row[0]), int(row[1])
+    plan = row[0] if isinstance(row[0], list) else json.loads(row[0])
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
-_EXACT: Final = """
+async def _count(connection: AsyncConnection[Any], where: Condition, cap: int) -> int:
+    """Matching rows, counted up to `cap` (the scan stops early on broad filters)."""
+    condition, params = where
+    query = sql.SQL(
+        "SELECT count(*) FROM (SELECT 1 FROM listings WHERE {} LIMIT %s) matching"
+    ).format(condition)
+    row = await (await connection.execute(query, [*params, cap])).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+# One query for both plans. The exact plan ranks every matching row (at most the guard: more
+# means the estimate was wrong); the index plan first takes the `pool` nearest through HNSW (the
+# ORDER BY ... LIMIT in `limited`) and ranks those. `candidates` counts what was ranked.
+_RANK: Final = """
 WITH candidates AS MATERIALIZED (
-    SELECT listing_key, created_at, {distance} AS distance, {text_score} AS text_score
+    SELECT listing_key, {distance} AS distance, {text_score} AS text_score
     FROM listings WHERE {where}
+    {limited}
 ), ranked AS (
-    SELECT listing_key, created_at, distance, text_score,
+    SELECT listing_key, distance, text_score,
         CASE WHEN distance IS NOT NULL
             THEN row_number() OVER (ORDER BY distance NULLS LAST, listing_key) END AS vector_rank,
         CASE WHEN text_score IS NOT NULL
@@ -220,107 +257,110 @@ WITH candidates AS MATERIALIZED (
 )
 SELECT listing_key,
     coalesce(1.0 / ({k} + vector_rank), 0) + coalesce(1.0 / ({k} + text_rank), 0) AS score,
-    distance, vector_rank, text_rank
+    distance, vector_rank, text_rank, count(*) OVER () AS candidates
 FROM ranked
-ORDER BY score DESC, distance NULLS LAST, created_at DESC, listing_key
-LIMIT %s OFFSET %s
-"""
-
-_INDEX: Final = """
-WITH by_vector AS MATERIALIZED (
-    SELECT listing_key, embedding <=> %s::vector AS distance
-    FROM listings WHERE {where}
-    ORDER BY embedding <=> %s::vector
-    LIMIT %s
-), by_text AS MATERIALIZED (
-    SELECT listing_key, {text_score} AS text_score
-    FROM listings WHERE {where} AND {text_match}
-    ORDER BY text_score DESC, listing_key
-    LIMIT %s
-), fused AS (
-    SELECT coalesce(v.listing_key, t.listing_key) AS listing_key, v.distance, t.text_score,
-        v.vector_rank, t.text_rank
-    FROM (SELECT listing_key, distance,
-              row_number() OVER (ORDER BY distance, listing_key) AS vector_rank
-          FROM by_vector) v
-    FULL JOIN (SELECT listing_key, text_score,
-              row_number() OVER (ORDER BY text_score DESC, listing_key) AS text_rank
-          FROM by_text) t USING (listing_key)
-)
-SELECT listing_key,
-    coalesce(1.0 / ({k} + vector_rank), 0) + coalesce(1.0 / ({k} + text_rank), 0) AS score,
-    distance, vector_rank, text_rank
-FROM fused
 ORDER BY score DESC, distance NULLS LAST, listing_key
 LIMIT %s OFFSET %s
 """
 
 
-async def _rank(
-    connection: AsyncConnection[Any],
-    where: tuple[sql.Composable, list[Any]],
-    vector: np.ndarray[Any, Any] | None,
-    terms: str | None,
-    limit: int,
-    offset: int,
-    plan: Plan,
-) -> list[_Ranked]:
-    condition, params = where
-    literal = None if vector is None else vector_literal(vector)
-    tsquery = sql.SQL("to_tsquery('english', %s)")
-    text_score = (
-        sql.SQL("CASE WHEN search_document @@ {q} THEN ts_rank(search_document, {q}) END").format(
-            q=tsquery
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    vector: np.ndarray[Any, Any] | None  # None: the query has no words to compare
+    terms: str | None  # None: nothing for full-text search
+
+    async def search(
+        self,
+        connection: AsyncConnection[Any],
+        filters: list[Filter],
+        limit: int,
+        offset: int,
+        forced: Plan | None,
+    ) -> _Outcome:
+        """Rows offset..offset+limit of [listings meeting every filter, then unknowns]."""
+        met = met_condition(filters)
+        plan: Plan = forced or (
+            "exact" if await _estimate(connection, met) <= EXACT_SCAN_MAX_ROWS else "index"
         )
-        if terms
-        else sql.SQL("NULL::real")
-    )
-    text_params = [terms, terms] if terms else []
-    async with connection.transaction():
-        await connection.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
-        if plan == "index" and literal is not None:
-            await connection.execute(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}")
-            await connection.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            pool = max(CANDIDATE_POOL, offset + limit)
-            text_match = (
-                sql.SQL("search_document @@ {}").format(tsquery) if terms else sql.SQL("false")
-            )
-            query = sql.SQL(_INDEX).format(
-                where=condition, text_score=text_score, text_match=text_match, k=sql.Literal(RRF_K)
-            )
-            values: list[Any] = [
-                literal, *params, literal, pool,
-                *text_params, *params, *([terms] if terms else []), pool,
-                limit, offset,
-            ]  # fmt: skip
-        else:
-            distance = (
-                sql.SQL("embedding <=> %s::vector")
-                if literal is not None
-                else sql.SQL("NULL::float8")
-            )
-            query = sql.SQL(_EXACT).format(
-                distance=distance, text_score=text_score, where=condition, k=sql.Literal(RRF_K)
-            )
-            values = [
-                *([literal] if literal is not None else []),
-                *text_params,
-                *params,
-                limit,
-                offset,
-            ]
-        cursor = await connection.execute(query, values)
-        rows = await cursor.fetchall()
-    return [
-        _Ranked(
-            key=str(key),
-            score=float(score),
-            distance=None if distance is None else float(distance),
-            vector_rank=None if vector_rank is None else int(vector_rank),
-            text_rank=None if text_rank is None else int(text_rank),
+        page: list[_Ranked] = []
+        met_total: int | None = None
+        if plan == "exact":
+            page, ranked = await self.rank(connection, met, limit, offset, "exact")
+            if ranked is not None and (ranked <= EXACT_SCAN_GUARD or forced):
+                met_total = ranked
+            elif ranked is None:  # the page is past the end: nothing says how many matched
+                met_total = await _count(connection, met, EXACT_SCAN_GUARD + 1)
+            else:
+                plan = "index"  # the estimate was far too low
+        if met_total is None:
+            met_total = await _count(connection, met, TOTAL_CAP)
+            if met_total <= EXACT_SCAN_MAX_ROWS and not forced:
+                plan = "exact"
+            page, _ = await self.rank(connection, met, limit, offset, plan)
+        if offset >= met_total:
+            page = []
+        unknown_total = 0
+        if met_total < TOTAL_CAP:
+            unknown = unknown_condition(filters)
+            unknown_total = await _count(connection, unknown, TOTAL_CAP - met_total)
+            remaining = limit - len(page)
+            if remaining > 0 and unknown_total > 0:
+                tier_offset = max(0, offset - met_total)
+                tier_plan: Plan = "exact" if unknown_total <= EXACT_SCAN_MAX_ROWS else "index"
+                more, _ = await self.rank(connection, unknown, remaining, tier_offset, tier_plan)
+                page += more
+        return _Outcome(page, _Tiers(met_total, unknown_total), plan)
+
+    async def rank(
+        self,
+        connection: AsyncConnection[Any],
+        where: Condition,
+        limit: int,
+        offset: int,
+        plan: Plan,
+    ) -> tuple[list[_Ranked], int | None]:
+        """The page, and how many rows were ranked (None when the page is empty)."""
+        condition, params = where
+        literal = None if self.vector is None else vector_literal(self.vector)
+        use_index = plan == "index" and literal is not None
+        query = sql.SQL(_RANK).format(
+            distance=sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
+            text_score=sql.SQL(
+                "CASE WHEN search_document @@ to_tsquery('english', %s)"
+                " THEN ts_rank(search_document, to_tsquery('english', %s)) END"
+                if self.terms
+                else "NULL::real"
+            ),
+            where=condition,
+            limited=sql.SQL(
+                "ORDER BY embedding <=> %s::vector LIMIT %s" if use_index else "LIMIT %s"
+            ),
+            k=sql.Literal(RRF_K),
         )
-        for key, score, distance, vector_rank, text_rank in rows
-    ]
+        values: list[Any] = [
+            *([literal] if literal else []),
+            *([self.terms, self.terms] if self.terms else []),
+            *params,
+            *([literal, max(CANDIDATE_POOL, offset + limit)] if use_index else []),
+            *([] if use_index else [EXACT_SCAN_GUARD + 1]),
+            limit,
+            offset,
+        ]
+        async with connection.transaction():  # a savepoint: the index settings stay local
+            for setting in INDEX_PATH_SETTINGS if use_index else ():
+                await connection.execute(setting)
+            rows = await (await connection.execute(query, values)).fetchall()
+        ranked = [
+            _Ranked(
+                key=str(key),
+                score=float(score),
+                distance=None if distance is None else float(distance),
+                vector_rank=None if vector_rank is None else int(vector_rank),
+                text_rank=None if text_rank is None else int(text_rank),
+            )
+            for key, score, distance, vector_rank, text_rank, _ in rows
+        ]
+        return ranked, (int(rows[0][5]) if rows else None)
 
 
 async def _documents(
@@ -332,3 +372,35 @@ async def _documents(
         "SELECT listing_key, data FROM listings WHERE listing_key = ANY(%s)", (keys,)
     )
     return {str(key): dict(data) for key, data in await cursor.fetchall()}
+
+
+async def nearest_keys(
+    connection: AsyncConnection[Any],
+    vector: np.ndarray[Any, Any],
+    filters: Sequence[Filter],
+    k: int,
+    plan: Plan,
+) -> list[str]:
+    """The k listings closest to `vector` among those meeting `filters`, the way the search's
+    vector ranking finds them ("index": HNSW candidates re-sorted exactly) or by an exact scan.
+    For recall measurements (tests, bench/search.py)."""
+    condition, params = met_condition(filters)
+    literal = vector_literal(vector)
+    async with connection.transaction():
+        for setting in INDEX_PATH_SETTINGS if plan == "index" else EXACT_SCAN_SETTINGS:
+            await connection.execute(setting)
+        if plan == "index":
+            query = sql.SQL(
+                "SELECT listing_key FROM (SELECT listing_key, embedding <=> %s::vector AS d"
+                " FROM listings WHERE {} ORDER BY embedding <=> %s::vector LIMIT %s) c"
+                " ORDER BY d, listing_key LIMIT %s"
+            ).format(condition)
+            values: list[Any] = [literal, *params, literal, max(CANDIDATE_POOL, k), k]
+        else:
+            query = sql.SQL(
+                "SELECT listing_key FROM listings WHERE {}"
+                " ORDER BY embedding <=> %s::vector, listing_key LIMIT %s"
+            ).format(condition)
+            values = [*params, literal, k]
+        rows = await (await connection.execute(query, values)).fetchall()
+    return [str(key) for (key,) in rows]

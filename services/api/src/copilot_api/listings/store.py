@@ -127,9 +127,10 @@ async def _switch_space(
     if clear or await vector_column_type(connection) != wanted:
         await drop_vector_index(connection)
         await connection.execute(
-            sql.SQL("ALTER TABLE listings ALTER COLUMN embedding TYPE {} USING NULL").format(
-                sql.SQL(wanted)
-            )
+            sql.SQL(
+                "ALTER TABLE listings ALTER COLUMN embedding TYPE {} USING NULL,"
+                " SET (toast_tuple_target = {})"
+            ).format(sql.SQL(wanted), sql.Literal(toast_tuple_target(space.dimensions)))
         )
     await connection.execute(
         "UPDATE listings_meta SET embedding_provider = %s, embedding_model = %s,"
@@ -137,6 +138,13 @@ async def _switch_space(
         (space.provider, space.model, space.dimensions),
     )
     logger.info("listings embedding space set to %s", space.describe())
+
+
+def toast_tuple_target(dimensions: int) -> int:
+    """Row size above which PostgreSQL starts toasting: room for the vector (4 bytes a
+    dimension), the tsvector and the typed columns, so ranking never reads TOAST. Above 8160
+    (about 1,500 dimensions) the vector itself goes out of line: slower exact scans."""
+    return max(2_032, min(8_160, 4 * dimensions + 2_000))
 
 
 async def vector_index_exists(connection: AsyncConnection[Any]) -> bool:

@@ -57,6 +57,10 @@ _RELATIVES = (
 )
 
 
+# Any relative word: a follow-up's semantic text is what remains without them.
+RELATIVE_WORDS = re.compile("|".join(relative.pattern.pattern for relative in _RELATIVES), re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class PreviousResults:
     prices: Sequence[float] = ()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from copilot_api.ai.llm.types import LLMProvider
 from copilot_api.ai.prompts import PromptRegistry
+from copilot_api.listings.runtime import ListingsRuntime
 from copilot_api.sessions.store import SessionStore
 from copilot_api.storage.database import Database
 
@@ -16,3 +17,4 @@ class WorkflowServices:
     prompts: PromptRegistry
     llm: LLMProvider
     sessions: SessionStore
+    listings: ListingsRuntime

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import msgspec
-from openai import AsyncOpenAI, OpenAIError
+from openai import AsyncOpenAI
 
 from copilot_api.listings.fields import FILTERABLE_FIELDS, Op
 from copilot_api.listings.filters import Filter, FilterError, parse_filter
@@ -112,7 +112,7 @@ class OpenAIQueryParser:
         try:
             content = await self._complete(query, vocabulary)
             return _validated(content, vocabulary)
-        except (OpenAIError, ParserOutputError) as error:
+        except Exception as error:  # any failure at all: the rules answer instead
             logger.warning(
                 "OpenAI query parsing failed (%s); using the rule parser",
                 _describe(error),

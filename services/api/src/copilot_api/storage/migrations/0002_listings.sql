@@ -62,9 +62,12 @@ CREATE TABLE listings (
     ) STORED
 );
 
--- Keep embeddings inline (uncompressed floats do not shrink): exact distance scans then read
--- them from the heap page instead of chasing TOAST pointers. The JSONB and tsvector get toasted.
+-- Ranking reads the embedding and the tsvector of every candidate, so both stay in the heap
+-- tuple (MAIN: moved to TOAST only as a last resort); only the JSONB document, read for the
+-- final page of results, goes out of line. Binding an embedding space raises
+-- toast_tuple_target so that a row with its vector and tsvector fits (see listings/store.py).
 ALTER TABLE listings ALTER COLUMN embedding SET STORAGE MAIN;
+ALTER TABLE listings ALTER COLUMN search_document SET STORAGE MAIN;
 
 CREATE INDEX listings_list_price ON listings (list_price);
 CREATE INDEX listings_bedrooms_total ON listings (bedrooms_total);
@@ -87,6 +90,29 @@ CREATE INDEX listings_pool ON listings (listing_key) WHERE pool_private_yn;
 CREATE INDEX listings_waterfront ON listings (listing_key) WHERE waterfront_yn;
 CREATE INDEX listings_new_construction ON listings (listing_key) WHERE new_construction_yn;
 CREATE INDEX listings_search_document ON listings USING gin (search_document);
+
+-- Listings whose tested field is null rank after full matches ("unknown"); these tiny partial
+-- indexes let that tier be found without scanning the table.
+DO $$
+DECLARE
+    nullable text;
+BEGIN
+    FOREACH nullable IN ARRAY ARRAY[
+        'list_price', 'bedrooms_total', 'bathrooms_total_integer', 'bathrooms_full',
+        'bathrooms_half', 'living_area', 'lot_size_acres', 'lot_size_square_feet', 'year_built',
+        'property_type', 'property_sub_type', 'standard_status', 'city', 'state_or_province',
+        'postal_code', 'county_or_parish', 'subdivision_name', 'unparsed_address', 'latitude',
+        'longitude', 'garage_spaces', 'garage_yn', 'pool_private_yn', 'waterfront_yn',
+        'fireplaces_total', 'cooling', 'heating', 'new_construction_yn', 'stories'
+    ] LOOP
+        EXECUTE format(
+            'CREATE INDEX %I ON listings (listing_key) WHERE %I IS NULL',
+            'listings_null_' || nullable, nullable
+        );
+    END LOOP;
+END $$;
+CREATE INDEX listings_null_public_remarks ON listings (listing_key)
+    WHERE (data->>'PublicRemarks') IS NULL;
 
 -- One row: the embedding space the stored vectors belong to, and a counter bumped by every
 -- write so that each process knows when to refresh its cache of place names.

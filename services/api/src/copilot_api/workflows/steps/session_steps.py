@@ -39,6 +39,8 @@ class LoadSession(StepType[LoadSessionParams]):
                 "semantic_query": "",
                 "last_query": None,
                 "last_results": [],
+                "last_prices": [],
+                "last_areas": [],
                 "chosen": [],
                 "client_name": params.client_name,
             }
@@ -49,6 +51,8 @@ class LoadSession(StepType[LoadSessionParams]):
             "semantic_query": session.semantic_query,
             "last_query": last_query,
             "last_results": session.last_results,
+            "last_prices": session.last_prices,
+            "last_areas": session.last_areas,
             "chosen": session.chosen,
             "client_name": params.client_name or session.client_name,
         }

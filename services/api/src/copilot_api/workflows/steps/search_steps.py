@@ -1,0 +1,220 @@
+"""The property-search steps: fair-housing screen, query understanding refined by the
+conversation, hybrid search, and remembering the search in the session."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from copilot_api.ai.embeddings import EmbeddingError
+from copilot_api.listings.filters import Filter, FilterError, merge_filters, parse_filters
+from copilot_api.listings.parsing.model import ParsedQuery
+from copilot_api.listings.runtime import ListingsNotReadyError, ListingsRuntime
+from copilot_api.security.fair_housing import guard_query
+from copilot_api.sessions.models import Turn
+from copilot_api.sessions.refine import RELATIVE_WORDS, PreviousResults, refine_filters
+from copilot_api.workflows.steps.base import StepContext, StepError, StepParams, StepType
+
+# Words of a follow-up that steer the refinement rather than describe a home.
+_FOLLOW_UP_WORDS = re.compile(
+    r"\b(instead|show me|what about|how about|only|just|and|also)\b", re.I
+)
+
+
+class ScreenQueryParams(StepParams):
+    query: str
+
+
+class ScreenQuery(StepType[ScreenQueryParams]):
+    """Refuses queries that steer by a protected class (logged as a compliance event)."""
+
+    name: ClassVar[str] = "screen_query"
+    params_model: ClassVar[type[StepParams]] = ScreenQueryParams
+
+    async def run(self, params: ScreenQueryParams, context: StepContext) -> dict[str, Any]:
+        result = guard_query(params.query, user_id=context.user_id)
+        return {"blocked": result.blocked, "compliance": result.as_dict()}
+
+
+class UnderstandQueryParams(StepParams):
+    query: str
+    filters: list[dict[str, Any]] | None = None
+    previous_filters: list[dict[str, Any]] = Field(default_factory=list)
+    previous_semantic_query: str = ""
+    previous_prices: list[float] = Field(default_factory=list)
+    previous_areas: list[float] = Field(default_factory=list)
+    follow_up: bool = False
+    blocked: bool = False
+
+
+class UnderstandQuery(StepType[UnderstandQueryParams]):
+    """Query -> filters + semantic text. A follow-up refines the session's filters; filters given
+    by the client replace the understood ones on their fields."""
+
+    name: ClassVar[str] = "understand_query"
+    params_model: ClassVar[type[StepParams]] = UnderstandQueryParams
+
+    async def run(self, params: UnderstandQueryParams, context: StepContext) -> dict[str, Any]:
+        try:
+            overrides = parse_filters(params.filters or [])
+        except FilterError as error:
+            raise StepError(400, "invalid_filter", f"Filter {error.index}: {error}") from None
+        if params.blocked:
+            return {"filters": [], "semantic_query": "", "parser": "none"}
+        runtime = await listings_runtime(context)
+        parsed = await runtime.search.parse(params.query)
+        filters = [item.as_dict() for item in parsed.filters]
+        semantic = parsed.semantic_text
+        if params.follow_up:
+            filters = refine_filters(
+                params.previous_filters,
+                filters,
+                params.query,
+                PreviousResults(params.previous_prices, params.previous_areas),
+            )
+            semantic = _follow_up_semantics(semantic) or params.previous_semantic_query
+        try:
+            understood = parse_filters(filters)
+        except FilterError as error:  # a session written by an older version, say
+            raise StepError(422, "invalid_session_filters", str(error)) from None
+        final = merge_filters(understood, overrides)
+        return {
+            "filters": [item.as_dict() for item in final],
+            "semantic_query": semantic,
+            "parser": parsed.parser,
+        }
+
+
+def _follow_up_semantics(text: str) -> str:
+    stripped = _FOLLOW_UP_WORDS.sub(" ", RELATIVE_WORDS.sub(" ", text))
+    return " ".join(stripped.split())
+
+
+class SearchListingsParams(StepParams):
+    query: str
+    filters: list[dict[str, Any]]
+    semantic_query: str
+    parser: str
+    limit: int = Field(10, ge=1, le=50)
+    offset: int = Field(0, ge=0)
+    blocked: bool = False
+
+
+class SearchListings(StepType[SearchListingsParams]):
+    """Hard filters in SQL, then semantic + full-text ranking (see listings/search.py)."""
+
+    name: ClassVar[str] = "search_listings"
+    params_model: ClassVar[type[StepParams]] = SearchListingsParams
+
+    async def run(self, params: SearchListingsParams, context: StepContext) -> dict[str, Any]:
+        if params.blocked:
+            return {
+                "filters": [],
+                "results": [],
+                "total": 0,
+                "total_relation": "eq",
+                "took_ms": 0.0,
+                "provider": None,
+                "plan": None,
+            }
+        runtime = await listings_runtime(context)
+        filters: list[Filter] = parse_filters(params.filters)
+        parsed = ParsedQuery(filters, params.semantic_query, params.parser)
+        try:
+            result = await runtime.search.search(
+                params.query,
+                filters,
+                limit=params.limit,
+                offset=params.offset,
+                replace_filters=True,
+                parsed=parsed,
+            )
+        except EmbeddingError:
+            raise StepError(
+                503,
+                "embeddings_unavailable",
+                "The embedding provider is not answering; retry shortly.",
+            ) from None
+        return {
+            "filters": [item.as_dict() for item in result.filters],
+            "results": [
+                {
+                    "listing": hit.listing,
+                    "score": hit.score,
+                    "criteria": hit.criteria,
+                    "ranking": hit.ranking,
+                }
+                for hit in result.hits
+            ],
+            "total": result.total,
+            "total_relation": result.total_relation,
+            "took_ms": result.took_ms,
+            "provider": result.provider,
+            "plan": result.plan,
+        }
+
+
+class RememberSearchParams(StepParams):
+    session_id: str | None = None
+    query: str
+    filters: list[dict[str, Any]]
+    semantic_query: str
+    results: list[dict[str, Any]]
+    blocked: bool = False
+
+
+class RememberSearch(StepType[RememberSearchParams]):
+    """Records the turn and, unless it was refused, the new filters and results in the session.
+    Deferred: nothing is saved when a later step fails."""
+
+    name: ClassVar[str] = "remember_search"
+    params_model: ClassVar[type[StepParams]] = RememberSearchParams
+
+    async def run(self, params: RememberSearchParams, context: StepContext) -> dict[str, Any]:
+        if not params.session_id:
+            return {"remembered": False}
+        sessions = context.services.sessions
+        session_id = params.session_id
+        listings = [item["listing"] for item in params.results]
+
+        async def save() -> None:
+            session = await sessions.get(session_id)
+            if session is None or session.user_id != context.user_id:
+                raise StepError(404, "session_not_found", "No such session (it may have expired).")
+            keys = [listing["ListingKey"] for listing in listings]
+            session.add_turn(
+                Turn(
+                    query=params.query,
+                    filters=params.filters,
+                    semantic_query=params.semantic_query,
+                    result_keys=keys,
+                    blocked=params.blocked,
+                )
+            )
+            if not params.blocked:
+                session.filters = params.filters
+                session.semantic_query = params.semantic_query
+                session.last_results = keys
+                session.last_prices = _numbers(listings, "ListPrice")
+                session.last_areas = _numbers(listings, "LivingArea")
+            await sessions.save(session)
+
+        context.defer(save)
+        return {"remembered": True}
+
+
+def _numbers(listings: list[dict[str, Any]], field: str) -> list[float]:
+    return [float(value) for item in listings if isinstance(value := item.get(field), int | float)]
+
+
+async def listings_runtime(context: StepContext) -> ListingsRuntime:
+    runtime = context.services.listings
+    try:
+        await runtime.ensure_ready()
+    except ListingsNotReadyError as error:
+        raise StepError(
+            503, "listings_unavailable", f"Listings are not available yet: {error}"
+        ) from None
+    return runtime
