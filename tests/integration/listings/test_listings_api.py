@@ -59,7 +59,8 @@ def test_bulk_upsert_validates_each_row_and_is_idempotent(listings_client: Clien
     stored = listings_client.get("/api/listings/A-3").json()
     assert stored["MlsPrivateFlag"] == "kept as given"
     assert stored["BedroomsTotal"] == 4
-    assert "PrivateRemarks" not in stored and "ShowingInstructions" not in stored
+    assert "PrivateRemarks" not in stored
+    assert "ShowingInstructions" not in stored
 
     changed = listings_client.post(
         "/api/listings", json={"listings": [listing("A-1", ListPrice=235000)]}

@@ -77,7 +77,7 @@ def test_active_listings_unless_a_status_is_given() -> None:
         (Filter("Cooling", Op.CONTAINS, "central air"), {"Cooling": ["Window Unit(s)"]}, "unmet"),
         (Filter("Cooling", Op.CONTAINS, "central air"), {"Cooling": []}, "unknown"),
         (Filter("GarageYN", Op.EQ, False), {"GarageYN": False}, "met"),
-        (Filter("BedroomsTotal", Op.IN, [2, 3]), {"BedroomsTotal": 3}, "met"),
+        (Filter("BedroomsTotal", Op.IN, [2.0, 3.0]), {"BedroomsTotal": 3}, "met"),
     ],
 )
 def test_criteria_status(item: Filter, listing: dict[str, Any], status: str) -> None:

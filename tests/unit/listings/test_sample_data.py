@@ -16,13 +16,14 @@ def test_enough_valid_deterministic_listings_across_markets() -> None:
     assert len({listing["ListingKey"] for listing in listings}) == len(listings)
     for listing in listings:
         validate_listing(listing)  # raises on any invalid field
-    cities = Counter(f"{l['City']}, {l['StateOrProvince']}" for l in listings)
-    assert len(cities) >= 6 and min(cities.values()) >= 150
-    subtypes = Counter(l["PropertySubType"] for l in listings)
+    cities = Counter(f"{item['City']}, {item['StateOrProvince']}" for item in listings)
+    assert len(cities) >= 6
+    assert min(cities.values()) >= 150
+    subtypes = Counter(item["PropertySubType"] for item in listings)
     assert len(subtypes) >= 4
-    prices = sorted(l["ListPrice"] for l in listings)
+    prices = sorted(item["ListPrice"] for item in listings)
     assert prices[len(prices) // 10] < 250_000 < 600_000 < prices[-len(prices) // 10]
-    assert len({l["PublicRemarks"] for l in listings}) == len(listings)
+    assert len({item["PublicRemarks"] for item in listings}) == len(listings)
 
 
 def test_remarks_agree_with_the_fields() -> None:
@@ -35,7 +36,9 @@ def test_remarks_agree_with_the_fields() -> None:
 
 def test_agent_only_fields_are_filled_and_never_public() -> None:
     listing = next(generate_listings(1))
-    assert listing["PrivateRemarks"] and listing["ShowingInstructions"]
+    assert listing["PrivateRemarks"]
+    assert listing["ShowingInstructions"]
     public = public_listing(listing)
-    assert "PrivateRemarks" not in public and "ShowingInstructions" not in public
+    assert "PrivateRemarks" not in public
+    assert "ShowingInstructions" not in public
     assert public["ListingKey"] == listing["ListingKey"]

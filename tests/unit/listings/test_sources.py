@@ -24,7 +24,8 @@ def test_jsonl_keeps_line_numbers_and_reports_bad_lines(tmp_path: Path) -> None:
         (4, None, True),
         (5, {"ListingKey": "b"}, False),
     ]
-    assert records[1].error is not None and records[1].error.startswith("invalid JSON")
+    assert records[1].error is not None
+    assert records[1].error.startswith("invalid JSON")
     assert records[2].error == "expected a JSON object"
 
 

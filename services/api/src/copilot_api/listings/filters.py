@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Final, Literal
 
 from psycopg import sql
@@ -179,9 +178,10 @@ def _met(item: Filter) -> tuple[sql.Composable, list[Any]]:
     spec, column = item.spec, _column(item.spec)
     if spec.is_numeric:
         if isinstance(item.value, list):
-            return sql.SQL("{} = ANY(%s)").format(column), [[_decimal(v) for v in item.value]]
+            values = [float(v) for v in item.value]
+            return sql.SQL("{} = ANY(%s::float8[])").format(column), [values]
         operator = {Op.EQ: "=", Op.GTE: ">=", Op.LTE: "<="}[item.op]
-        return sql.SQL("{} " + operator + " %s").format(column), [_decimal(item.value)]
+        return sql.SQL("{} " + operator + " %s::float8").format(column), [float(item.value)]
     if spec.kind is FieldKind.BOOLEAN:
         return sql.SQL("{} = %s").format(column), [item.value]
     if spec.kind is FieldKind.LIST:  # the generated column is already lower-case
@@ -195,10 +195,6 @@ def _met_text(item: Filter, lowered: sql.Composable) -> tuple[sql.Composable, li
     if item.op is Op.CONTAINS:
         return sql.SQL("{} LIKE %s").format(lowered), [_like(str(item.value))]
     return sql.SQL("{} = %s").format(lowered), [str(item.value).lower()]
-
-
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value))
 
 
 def _like(text: str) -> str:

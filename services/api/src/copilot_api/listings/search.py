@@ -12,7 +12,7 @@
    estimate that turns out wrong is corrected by the actual count);
 4. count the listings that meet every filter, and those whose tested fields are null
    ("unknown": they rank after every listing that meets all filters); like Elasticsearch,
-   counting broad matches stops early (`total_relation` is then "gte");
+   counting stops past 3,000 matches (`total_relation` is then "gte");
 5. rank inside each tier with reciprocal rank fusion (k=60) of cosine similarity and full-text
    rank; ties break on distance, then on ListingKey, so the order is deterministic. On the
    exact plan every matching listing gets both ranks; on the index plan the full-text rank
@@ -51,13 +51,13 @@ Plan = Literal["exact", "index"]
 Condition = tuple[sql.Composable, list[Any]]
 
 RRF_K: Final = 60
-# Counting broad matches stops here (like Elasticsearch's track_total_hits): beyond, `total`
-# is a floor. Counting visits one heap row per match, so the cap bounds the cost.
-TOTAL_CAP: Final = 5_000
 # Up to this many matching rows an exact distance sort beats the HNSW index (and is exact);
 # measured at 100k listings, see bench/search.py. An underestimate is tolerated up to the guard.
 EXACT_SCAN_MAX_ROWS: Final = 3_000
-EXACT_SCAN_GUARD: Final = 4 * EXACT_SCAN_MAX_ROWS
+EXACT_SCAN_GUARD: Final = 2 * EXACT_SCAN_MAX_ROWS
+# Counting broad matches stops here (like Elasticsearch's track_total_hits): beyond, `total`
+# is a floor. Counting visits one heap row per match, so the cap bounds the cost.
+COUNT_CAP: Final = EXACT_SCAN_MAX_ROWS
 # Nearest candidates the index plan ranks (at least offset + limit).
 CANDIDATE_POOL: Final = 100
 # HNSW candidate list; with iterative scans pgvector keeps scanning until the filter yields
@@ -77,6 +77,8 @@ SEARCH_SETTINGS: Final = (
     "SET LOCAL statement_timeout = 5000",
     "SET LOCAL random_page_cost = 1.1",
 )
+# The exact plan reads a few thousand rows by key: never hash the whole table for that.
+EXACT_PATH_SETTINGS: Final = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off")
 # For recall measurements: an ORDER BY distance with no index scan at all is exact.
 EXACT_SCAN_SETTINGS: Final = ("SET LOCAL enable_indexscan = off",)
 MAX_SEMANTIC_TERMS: Final = 32
@@ -117,10 +119,7 @@ class _Ranked:
 class _Tiers:
     met: int
     unknown: int
-
-    @property
-    def total(self) -> int:
-        return min(self.met + self.unknown, TOTAL_CAP)
+    complete: bool  # False: counting stopped at COUNT_CAP, the total is a floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +187,8 @@ class SearchService:
                 for item in outcome.page
                 if item.key in documents  # deleted meanwhile
             ],
-            total=tiers.total,
-            total_relation="gte" if tiers.met + tiers.unknown >= TOTAL_CAP else "eq",
+            total=tiers.met + tiers.unknown,
+            total_relation="eq" if tiers.complete else "gte",
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             provider=self._embeddings.space.provider,
             parser=parsed.parser,
@@ -263,6 +262,31 @@ ORDER BY score DESC, distance NULLS LAST, listing_key
 LIMIT %s OFFSET %s
 """
 
+# The exact plan finds the matching keys first: an index-only scan of the covering index
+# when the pages are all-visible. Only those rows are then read, by primary key.
+_RANK_EXACT: Final = """
+WITH matching AS MATERIALIZED (
+    SELECT listing_key FROM listings WHERE {where} {limited}
+), candidates AS MATERIALIZED (
+    SELECT listing_key, {distance} AS distance, {text_score} AS text_score
+    FROM matching JOIN listings USING (listing_key)
+), ranked AS (
+    SELECT listing_key, distance, text_score,
+        CASE WHEN distance IS NOT NULL
+            THEN row_number() OVER (ORDER BY distance NULLS LAST, listing_key) END AS vector_rank,
+        CASE WHEN text_score IS NOT NULL
+            THEN row_number() OVER (ORDER BY text_score DESC NULLS LAST, listing_key) END
+            AS text_rank
+    FROM candidates
+)
+SELECT listing_key,
+    coalesce(1.0 / ({k} + vector_rank), 0) + coalesce(1.0 / ({k} + text_rank), 0) AS score,
+    distance, vector_rank, text_rank, count(*) OVER () AS candidates
+FROM ranked
+ORDER BY score DESC, distance NULLS LAST, listing_key
+LIMIT %s OFFSET %s
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class _Ranking:
@@ -285,31 +309,37 @@ class _Ranking:
         page: list[_Ranked] = []
         met_total: int | None = None
         if plan == "exact":
-            page, ranked = await self.rank(connection, met, limit, offset, "exact")
+            guard = None if forced else EXACT_SCAN_GUARD
+            page, ranked = await self.rank(connection, met, limit, offset, "exact", guard)
             if ranked is not None and (ranked <= EXACT_SCAN_GUARD or forced):
                 met_total = ranked
             elif ranked is None:  # the page is past the end: nothing says how many matched
                 met_total = await _count(connection, met, EXACT_SCAN_GUARD + 1)
             else:
                 plan = "index"  # the estimate was far too low
+        complete = True
         if met_total is None:
-            met_total = await _count(connection, met, TOTAL_CAP)
-            if met_total <= EXACT_SCAN_MAX_ROWS and not forced:
-                plan = "exact"
+            met_total = await _count(connection, met, COUNT_CAP + 1)
+            complete = met_total <= COUNT_CAP
+            if complete and not forced:
+                plan = "exact"  # the estimate was far too high
+            met_total = min(met_total, COUNT_CAP)
             page, _ = await self.rank(connection, met, limit, offset, plan)
         if offset >= met_total:
             page = []
         unknown_total = 0
-        if met_total < TOTAL_CAP:
+        if complete:  # else no page reaches the unknown tier (offset <= 1,000)
             unknown = unknown_condition(filters)
-            unknown_total = await _count(connection, unknown, TOTAL_CAP - met_total)
+            unknown_total = await _count(connection, unknown, COUNT_CAP + 1)
+            complete = unknown_total <= COUNT_CAP
+            unknown_total = min(unknown_total, COUNT_CAP)
             remaining = limit - len(page)
             if remaining > 0 and unknown_total > 0:
                 tier_offset = max(0, offset - met_total)
                 tier_plan: Plan = "exact" if unknown_total <= EXACT_SCAN_MAX_ROWS else "index"
                 more, _ = await self.rank(connection, unknown, remaining, tier_offset, tier_plan)
                 page += more
-        return _Outcome(page, _Tiers(met_total, unknown_total), plan)
+        return _Outcome(page, _Tiers(met_total, unknown_total, complete), plan)
 
     async def rank(
         self,
@@ -318,12 +348,14 @@ class _Ranking:
         limit: int,
         offset: int,
         plan: Plan,
+        guard: int | None = EXACT_SCAN_GUARD,
     ) -> tuple[list[_Ranked], int | None]:
-        """The page, and how many rows were ranked (None when the page is empty)."""
+        """The page, and how many rows were ranked (None when the page is empty). The exact
+        plan ranks at most `guard` + 1 rows (None: all)."""
         condition, params = where
         literal = None if self.vector is None else vector_literal(self.vector)
         use_index = plan == "index" and literal is not None
-        query = sql.SQL(_RANK).format(
+        query = sql.SQL(_RANK if use_index else _RANK_EXACT).format(
             distance=sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
             text_score=sql.SQL(
                 "CASE WHEN search_document @@ to_tsquery('english', %s)"
@@ -333,21 +365,20 @@ class _Ranking:
             ),
             where=condition,
             limited=sql.SQL(
-                "ORDER BY embedding <=> %s::vector LIMIT %s" if use_index else "LIMIT %s"
+                "ORDER BY embedding <=> %s::vector LIMIT %s"
+                if use_index
+                else ("" if guard is None else "LIMIT %s")
             ),
             k=sql.Literal(RRF_K),
         )
-        values: list[Any] = [
-            *([literal] if literal else []),
-            *([self.terms, self.terms] if self.terms else []),
-            *params,
-            *([literal, max(CANDIDATE_POOL, offset + limit)] if use_index else []),
-            *([] if use_index else [EXACT_SCAN_GUARD + 1]),
-            limit,
-            offset,
-        ]
-        async with connection.transaction():  # a savepoint: the index settings stay local
-            for setting in INDEX_PATH_SETTINGS if use_index else ():
+        scores = [*([literal] if literal else []), *([self.terms] * 2 if self.terms else [])]
+        if use_index:  # scores in the select list, then the filters, then the HNSW order
+            values = [*scores, *params, literal, max(CANDIDATE_POOL, offset + limit)]
+        else:  # the matching keys first, then the scores of those rows
+            values = [*params, *([] if guard is None else [guard + 1]), *scores]
+        values += [limit, offset]
+        async with connection.transaction():  # a savepoint: the plan settings stay local
+            for setting in INDEX_PATH_SETTINGS if use_index else EXACT_PATH_SETTINGS:
                 await connection.execute(setting)
             rows = await (await connection.execute(query, values)).fetchall()
         ranked = [

@@ -23,8 +23,9 @@ from copilot_api.listings.vectors import PgVector, register_vector_dumper, vecto
 logger = logging.getLogger(__name__)
 
 VECTOR_INDEX: Final = "listings_embedding_hnsw"
-# m=16 / ef_construction=64 are pgvector's defaults; measured recall@10 >= 0.95 with the
-# ef_search the search uses (see bench/search.py).
+# pgvector's defaults. Smaller graphs build faster (m=12, ef_construction=40: about half the
+# time at 100k listings) but lose recall, which the local embeddings can least afford
+# (bench/search.py measures both).
 HNSW_M: Final = 16
 HNSW_EF_CONSTRUCTION: Final = 64
 # Advisory lock serialising schema-level work on listings (binding, index builds, sample load).

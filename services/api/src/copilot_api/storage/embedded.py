@@ -40,7 +40,7 @@ SYSTEM_USER = "copilot-postgres"
 class ServerTuning:
     """Memory and durability settings; the defaults hold 100k listings and their HNSW index."""
 
-    shared_buffers: str = "512MB"
+    shared_buffers: str = "1GB"
     effective_cache_size: str = "2GB"
     maintenance_work_mem: str = "512MB"
     work_mem: str = "16MB"

@@ -63,11 +63,6 @@ def _figure(value: float, sources: Sequence[Comparable], digits: int = 2) -> dic
     return {"value": round(value, digits), "sources": [c.listing_key for c in sources]}
 
 
-def _quantile_members(ordered: Sequence[Comparable], low: float, high: float) -> list[Comparable]:
-    members = [c for c in ordered if low <= c.price_per_sqft <= high]
-    return members or list(ordered)
-
-
 def analyse(subject: Mapping[str, Any], comparables: Sequence[Comparable]) -> dict[str, Any]:
     """Price-per-square-foot statistics and a suggested list-price range for the subject, as a
     flat mapping of cited figures ({"value", "sources"}) that the narrative quotes verbatim."""
@@ -78,7 +73,6 @@ def analyse(subject: Mapping[str, Any], comparables: Sequence[Comparable]) -> di
     median_sources = (
         ordered[middle - 1 : middle + 1] if len(ordered) % 2 == 0 else [ordered[middle]]
     )
-    core = _quantile_members(ordered, q1, q3)
     area = float(subject["LivingArea"])
     figures = {
         "count": {"value": len(ordered), "sources": [c.listing_key for c in ordered]},
@@ -88,8 +82,9 @@ def analyse(subject: Mapping[str, Any], comparables: Sequence[Comparable]) -> di
         "p75_price_per_sqft": _figure(q3, ordered),
         "min_price_per_sqft": _figure(values[0], ordered[:1]),
         "max_price_per_sqft": _figure(values[-1], ordered[-1:]),
-        "suggested_price_low": _figure(_round_price(q1 * area), core, 0),
-        "suggested_price_high": _figure(_round_price(q3 * area), core, 0),
+        # Quartiles interpolate over every comparable, so the range cites them all.
+        "suggested_price_low": _figure(_round_price(q1 * area), ordered, 0),
+        "suggested_price_high": _figure(_round_price(q3 * area), ordered, 0),
         "estimated_value": _figure(_round_price(median * area), median_sources, 0),
     }
     method = (
