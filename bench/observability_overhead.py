@@ -246,8 +246,9 @@ def _create_key(database_url: str, root: Path) -> str:
 
 async def _load(
     base: str, endpoint: Endpoint, concurrency: int, seconds: float
-) -> tuple[float, int]:
-    """Requests per second over `seconds` from `concurrency` keep-alive connections."""
+) -> tuple[float, int, int]:
+    """(requests per second, requests done, requests failed) over `seconds` from `concurrency`
+    keep-alive connections."""
     host, port = base.removeprefix("http://").split(":")
     request = endpoint.request(f"{host}:{port}")
     deadline = time.perf_counter() + seconds
