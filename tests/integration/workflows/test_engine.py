@@ -173,3 +173,30 @@ def test_bad_definitions_stop_the_app_from_being_built(
         WorkflowDefinitionError, match=r"bad\.yaml: step 'out': unknown step type 'levitate'"
     ):
         create_app(make_settings(database_url=database_url, workflows_dir=folder))
+
+
+def test_a_cancelled_execution_is_closed_and_writes_nothing(
+    demo_client: TestClient[Litestar], database_url: str
+) -> None:
+    from contextlib import suppress
+
+    from copilot_api.state import WORKFLOW_ENGINE
+
+    engine = demo_client.app.state[WORKFLOW_ENGINE]
+
+    async def run_and_cancel() -> None:
+        task = asyncio.create_task(
+            engine.execute("demo", {"value": "gone", "nap": 0.25}, user_id="u1")
+        )
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    demo_client.blocking_portal.call(run_and_cancel)
+    assert WRITES == []
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT status, error->>'code' FROM workflow_executions WHERE user_id = 'u1'"
+        ).fetchone()
+    assert row == ("failed", "cancelled")

@@ -169,9 +169,22 @@ class WorkflowEngine:
             inputs,
             {"user_id": user_id, "session_id": session_id, "execution_id": str(execution_id)},
         )
-        failed_step, failure = await self._run_steps(run, execution_id, variant)
-        if failure is None:
-            failed_step, failure = await self._apply_effects(run)
+        try:
+            failed_step, failure = await self._run_steps(run, execution_id, variant)
+            if failure is None:
+                failed_step, failure = await self._apply_effects(run)
+        except asyncio.CancelledError:
+            # The client went away (or the server is stopping): close the record, then stop.
+            cancelled = ExecutionFinish(
+                status="failed", output=None, error={"step": None, "code": "cancelled",
+                "message": "The request was cancelled."}, step_durations_ms=run.durations,
+                provider=run.usage.provider, fallback=run.usage.fallback, cached=False,
+                prompt_tokens=run.usage.prompt_tokens,
+                completion_tokens=run.usage.completion_tokens,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )  # fmt: skip
+            await asyncio.shield(self.store.finish(execution_id, cancelled))
+            raise
         output = run.outputs.get(definition.output_step)
         result = ExecutionResult(
             execution_id=execution_id,
