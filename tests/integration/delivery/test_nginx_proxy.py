@@ -29,14 +29,14 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     workdir = tmp_path_factory.mktemp("nginx")
     config = nginx_config_copy(workdir / "etc-nginx")
     # Inside the namespaces: loopback up, the config where the image keeps it, and private
-    # writable paths (the image's /tmp is a tmpfs too; /var/lib/nginx holds request bodies).
+    # writable paths (/var/lib/nginx holds request bodies). /tmp (nginx.conf's pid file) stays
+    # the host's: hiding it would hide this checkout too when it lives under /tmp, as CI's may.
     script = " && ".join(
         [
             "ip link set lo up",
             f"mount --bind {config.parent} /etc/nginx",
             "mount -t tmpfs tmpfs /var/lib/nginx",
             "mount -t tmpfs tmpfs /var/log/nginx",
-            "mount -t tmpfs tmpfs /tmp",  # nginx.conf's pid file; the image's /tmp is a tmpfs
             'exec "$@"',
         ]
     )
