@@ -92,11 +92,12 @@ def test_market_analysis_cites_every_figure(agent: TestClient[Litestar]) -> None
     ppsf = sorted(c["price_per_sqft"] for c in comparables)
     assert stats["min_price_per_sqft"]["value"] == ppsf[0]
     assert stats["max_price_per_sqft"]["value"] == ppsf[-1]
-    assert (
-        subject["City"] in output["narrative"]
-        or subject["ListingKey"] in output["narrative"]
-        or "comparable" in output["narrative"].lower()
-    )
+    narrative = output["narrative"]
+    assert narrative.startswith("Comparative market analysis for")
+    assert subject["City"] in narrative
+    # every comparable is listed by its address, and the estimate is quoted
+    assert all(c["UnparsedAddress"].split(",")[0] in narrative for c in comparables)
+    assert f"${stats['estimated_value']['value']:,.0f}" in narrative
 
 
 def test_market_analysis_for_an_unlisted_property(agent: TestClient[Litestar]) -> None:

@@ -237,15 +237,10 @@ async def _count(connection: AsyncConnection[Any], where: Condition, cap: int) -
     return int(row[0])
 
 
-# One query for both plans. The exact plan ranks every matching row (at most the guard: more
-# means the estimate was wrong); the index plan first takes the `pool` nearest through HNSW (the
-# ORDER BY ... LIMIT in `limited`) and ranks those. `candidates` counts what was ranked.
-_RANK: Final = """
-WITH candidates AS MATERIALIZED (
-    SELECT listing_key, {distance} AS distance, {text_score} AS text_score
-    FROM listings WHERE {where}
-    {limited}
-), ranked AS (
+# Both plans build `candidates` their own way, then rank them the same way: reciprocal rank
+# fusion of the vector and full-text ranks.
+_FUSED_RANKING: Final = """
+ranked AS (
     SELECT listing_key, distance, text_score,
         CASE WHEN distance IS NOT NULL
             THEN row_number() OVER (ORDER BY distance NULLS LAST, listing_key) END AS vector_rank,
@@ -262,30 +257,25 @@ ORDER BY score DESC, distance NULLS LAST, listing_key
 LIMIT %s OFFSET %s
 """
 
+# The index plan takes the `pool` nearest through HNSW (the ORDER BY ... LIMIT in `limited`)
+# and ranks those; the exact plan ranks every matching row (at most the guard: more means the
+# estimate was wrong). `candidates` in the result counts what was ranked.
+_INDEX_CANDIDATES: Final = """
+WITH candidates AS MATERIALIZED (
+    SELECT listing_key, {distance} AS distance, {text_score} AS text_score
+    FROM listings WHERE {where}
+    {limited}
+),"""
+
 # The exact plan finds the matching keys first: an index-only scan of the covering index
 # when the pages are all-visible. Only those rows are then read, by primary key.
-_RANK_EXACT: Final = """
+_EXACT_CANDIDATES: Final = """
 WITH matching AS MATERIALIZED (
     SELECT listing_key FROM listings WHERE {where} {limited}
 ), candidates AS MATERIALIZED (
     SELECT listing_key, {distance} AS distance, {text_score} AS text_score
     FROM matching JOIN listings USING (listing_key)
-), ranked AS (
-    SELECT listing_key, distance, text_score,
-        CASE WHEN distance IS NOT NULL
-            THEN row_number() OVER (ORDER BY distance NULLS LAST, listing_key) END AS vector_rank,
-        CASE WHEN text_score IS NOT NULL
-            THEN row_number() OVER (ORDER BY text_score DESC NULLS LAST, listing_key) END
-            AS text_rank
-    FROM candidates
-)
-SELECT listing_key,
-    coalesce(1.0 / ({k} + vector_rank), 0) + coalesce(1.0 / ({k} + text_rank), 0) AS score,
-    distance, vector_rank, text_rank, count(*) OVER () AS candidates
-FROM ranked
-ORDER BY score DESC, distance NULLS LAST, listing_key
-LIMIT %s OFFSET %s
-"""
+),"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +345,7 @@ class _Ranking:
         condition, params = where
         literal = None if self.vector is None else vector_literal(self.vector)
         use_index = plan == "index" and literal is not None
-        query = sql.SQL(_RANK if use_index else _RANK_EXACT).format(
+        candidates = sql.SQL(_INDEX_CANDIDATES if use_index else _EXACT_CANDIDATES).format(
             distance=sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
             text_score=sql.SQL(
                 "CASE WHEN search_document @@ to_tsquery('english', %s)"
@@ -369,8 +359,8 @@ class _Ranking:
                 if use_index
                 else ("" if guard is None else "LIMIT %s")
             ),
-            k=sql.Literal(RRF_K),
         )
+        query = candidates + sql.SQL(_FUSED_RANKING).format(k=sql.Literal(RRF_K))
         scores = [*([literal] if literal else []), *([self.terms] * 2 if self.terms else [])]
         if use_index:  # scores in the select list, then the filters, then the HNSW order
             values = [*scores, *params, literal, max(CANDIDATE_POOL, offset + limit)]
