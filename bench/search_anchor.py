@@ -1,8 +1,8 @@
 """The raw-SQL anchor of the search benchmark: the best hand-written SQL for the same searches.
 
 Each HTTP query's filters (as the service parsed them) and semantic words become one statement
-sent straight through psycopg: the hard filters, then the ten nearest by exact distance, with
-the documents. The planner picks a B-tree prefilter or the HNSW index (iterative scan), as a
+sent straight through psycopg: the hard filters, then the ten nearest (in the order of the
+half-precision HNSW index), with the documents. The planner picks a B-tree prefilter or the HNSW index (iterative scan), as a
 developer tuning one query would. It does no counting, no text rank and no HTTP, so it is a
 floor the service's cost is compared with on the same machine in the same run.
 """
@@ -21,10 +21,11 @@ from psycopg import sql
 
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.listings.filters import Filter, met_condition, parse_filters
+from copilot_api.listings.ranking import HNSW_EF_SEARCH
 from copilot_api.listings.vectors import vector_literal
 
 SESSION_SETTINGS = (
-    "SET hnsw.ef_search = 100",
+    f"SET hnsw.ef_search = {HNSW_EF_SEARCH}",
     "SET hnsw.iterative_scan = relaxed_order",
     "SET random_page_cost = 1.1",
     "SET jit = off",
@@ -54,8 +55,8 @@ def anchor_queries(
             continue
         statement = sql.SQL(
             "SELECT listing_key, data FROM listings WHERE {}"
-            " ORDER BY embedding <=> %s::vector LIMIT 10"
-        ).format(condition)
+            " ORDER BY embedding::halfvec({dims}) <=> %s::halfvec({dims}) LIMIT 10"
+        ).format(condition, dims=sql.Literal(len(vector)))
         queries.append(AnchorQuery(statement, [*params, vector_literal(vector)]))
     return queries
 

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 # Maintaining an HNSW graph (and twenty B-trees) row by row costs far more than building them
 # once: a load of at least this many rows, and more rows than the table holds, drops the
 # secondary indexes and rebuilds them at the end. Searches meanwhile scan (slower, correct).
-DEFER_INDEX_MIN_ROWS: Final = 20_000
+DEFER_INDEX_MIN_ROWS: Final = 2_000
 # Refresh planner statistics after writes this large (filter plans depend on them).
 ANALYZE_MIN_ROWS: Final = 1_000
 # Session-level advisory locks: one sample loader at a time; a bulk load holds the other so
@@ -125,7 +125,7 @@ async def load_sample_data(
         if not await store.is_empty(connection):
             return None
         summary = await ingest_records(
-            connection, provider, sample_records(count), batch_size=batch_size
+            connection, provider, sample_records(count), batch_size=batch_size, expected_rows=count
         )
         logger.info("loaded the sample listings: %s", summary.describe())
         return summary
