@@ -3,8 +3,9 @@
 Each HTTP query's filters (as the service parsed them) and semantic words become one statement
 sent straight through psycopg: the hard filters, then the ten nearest (in the order of the
 half-precision HNSW index), with the documents. The planner picks a B-tree prefilter or the
-HNSW index (iterative scan), as a developer tuning one query would. It does no counting, no text rank and no HTTP, so it is a
-floor the service's cost is compared with on the same machine in the same run.
+HNSW index (iterative scan), as a developer tuning one query would. It does no counting, no
+text rank and no HTTP, so it is a floor the service's cost is compared with on the same machine
+in the same run.
 """
 
 from __future__ import annotations
