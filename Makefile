@@ -7,7 +7,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help install run dev test lint fmt format docs
+.PHONY: help install run dev test lint fmt format docs bench
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ format: fmt
 
 docs: install ## Regenerate the README configuration table from copilot_config
 	$(RUN) python scripts/sync_config_docs.py
+
+bench: install ## Search benchmark at 100,000 listings (15-30 min on 2 cores; README "Benchmarks")
+	$(RUN) python bench/search.py --size 100000 --output docs/bench/search-100000.json
+	$(RUN) python bench/search_growth.py docs/bench/search-*.json --png docs/search-growth.png
 
 # --- Delivery: image, compose stack, deploys (README, "Operations") -------------------------
 IMAGE ?= realtor-ai-copilot/api
