@@ -19,6 +19,7 @@ from copilot_api.health.routes import health_handlers
 from copilot_api.listings.plugin import ListingsPlugin
 from copilot_api.observability.logging import configure_logging
 from copilot_api.observability.plugin import ObservabilityPlugin
+from copilot_api.search.plugin import SearchPlugin
 from copilot_api.security.plugin import SecurityPlugin
 from copilot_api.state import HEALTH, SETTINGS
 from copilot_api.storage.plugin import StoragePlugin
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> Litestar:
             LLMPlugin(settings),
             ExperimentsPlugin(settings),
             ListingsPlugin(settings),
+            SearchPlugin(),
             WorkflowsPlugin(settings),
         ],
         state=_initial_state(settings),

@@ -80,14 +80,13 @@ class FieldSpec:
 
 def _full_and_half_baths(listing: Mapping[str, Any]) -> float | None:
     """Baths as agents count them: 2 full and 1 half = 2.5. A missing half count is none."""
-    full, half = listing.get("BathroomsFull"), listing.get("BathroomsHalf")
-    if not _is_number(full):
-        return None
-    return float(full) + (float(half) / 2 if _is_number(half) else 0.0)
+    full, half = _number(listing.get("BathroomsFull")), _number(listing.get("BathroomsHalf"))
+    return None if full is None else full + (half or 0.0) / 2
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _number(value: Any) -> float | None:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if is_number else None
 
 
 # Derived, not RESO: "2.5 baths" compares full + half / 2 (RESO's BathroomsTotalDecimal, where

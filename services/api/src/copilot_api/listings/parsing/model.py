@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from copilot_api.listings.filters import Filter
-from copilot_api.listings.sorting import Sort
+from copilot_api.listings.filters import Filter, parse_filters
+from copilot_api.listings.sorting import Sort, parse_sort
 from copilot_api.listings.vocabulary import Vocabulary
 
 
@@ -28,6 +29,19 @@ class ParsedQuery:
             "ignored_words": self.ignored_words,
             "parser": self.parser,
         }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> ParsedQuery:
+        """The inverse of `as_dict` (workflow steps pass it on as JSON); raises FilterError or
+        SortError for values `as_dict` cannot have written."""
+        sort = raw.get("sort")
+        return cls(
+            filters=parse_filters(raw.get("filters") or []),
+            semantic_text=str(raw.get("semantic_query") or ""),
+            parser=str(raw.get("parser") or ""),
+            sort=parse_sort(sort) if isinstance(sort, Mapping) else None,
+            ignored_words=[str(word) for word in raw.get("ignored_words") or []],
+        )
 
 
 class QueryParser(Protocol):
