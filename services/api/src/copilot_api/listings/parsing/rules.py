@@ -41,8 +41,8 @@ SUBTYPE_WORDS: Final = (
     ),
 )
 _NEGATION: Final = (
-    r"(?<!\w)(?:(?:no|not(?:\s+an?)?|without(?:\s+an?)?|w/o(?:\s+an?)?|except|excluding|"
-    r"but\s+not|anything\s+but|non)[\s-]+)"
+    r"(?<!\w)(?:no|not|without|w/o|except|excluding|but\s+not|anything\s+but|non)"
+    r"(?:\s+an?)?[\s-]+"
 )
 # "HOA-free", "pool free": the negation after the word.
 _FREE: Final = r"[- ]?free\b"
@@ -450,7 +450,7 @@ def _slash_shorthand(match: re.Match[str], _: _Context) -> list[Filter]:
 
 
 _SHORTHAND_RULES: Final = (
-    _rule(r"(?<![\w./])(?P<beds>[1-9])\s*/\s*(?P<baths>[1-9](?:\.5)?)(?![\w./])", _slash_shorthand),
+    _rule(r"(?<![\w./])(?<!\d\s)(?P<beds>[1-9])\s*/\s*(?P<baths>[1-9](?:\.5)?)(?![\w./])", _slash_shorthand),
     _rule(r"\bstudios?\b", _constant(_f("BedroomsTotal", Op.EQ, 0))),
     _rule(
         r"\b(?:an?|one)\s+half[- ]?bath(?:room)?s?\b",
@@ -739,12 +739,18 @@ def _subtypes(text: _Text, vocabulary: Vocabulary) -> list[_Found]:
     """ "condo or townhouse" -> in [...]; "not a condo" -> ne (or not_in for several)."""
     wanted: list[tuple[int, str]] = []
     excluded: list[tuple[int, str]] = []
-    for negative in (True, False):
+    # A negation covers the subtypes it lists: "no condos or townhomes".
+    any_subtype = "|".join(f"(?:{words})" for _, words in SUBTYPE_WORDS)
+    listed = rf"{_NEGATION}(?:{any_subtype})(?:\s+n?or\s+(?:{any_subtype}))*(?![\w-])"
+    for match in list(re.finditer(listed, text.view)):
         for subtype, words in SUBTYPE_WORDS:
-            lead = _NEGATION if negative else r"(?<![\w-])"
-            for match in list(re.finditer(rf"{lead}(?:{words})(?![\w-])", text.view)):
-                text.consume(match.start(), match.end())
-                (excluded if negative else wanted).append((match.start(), subtype))
+            for named in re.finditer(rf"(?<![\w-])(?:{words})(?![\w-])", match.group(0)):
+                excluded.append((match.start() + named.start(), subtype))
+        text.consume(match.start(), match.end())
+    for subtype, words in SUBTYPE_WORDS:
+        for match in list(re.finditer(rf"(?<![\w-])(?:{words})(?![\w-])", text.view)):
+            text.consume(match.start(), match.end())
+            wanted.append((match.start(), subtype))
     found = []
     for mentions, negative in ((wanted, False), (excluded, True)):
         if mentions:
