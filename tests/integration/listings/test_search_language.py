@@ -46,7 +46,8 @@ def test_cheapest_returns_the_cheapest_listing_that_meets_the_filters(
     assert body["plan"] == "sorted"
     assert body["understanding"]["sort"] == body["sort"]
     prices = _values(body, "ListPrice")
-    assert prices and _ordered(prices, "asc")
+    assert prices
+    assert _ordered(prices, "asc")
     for result in body["results"]:
         assert {c["status"] for c in result["criteria"]} == {"met"}
     with psycopg.connect(listings_db_url) as connection:
@@ -74,7 +75,8 @@ def test_superlatives_order_the_results(
     body = search(listings_client, {"query": query, "limit": 25})
     assert body["sort"] == {"field": field, "direction": direction}
     values = _values(body, field)
-    assert values and _ordered(values, direction)
+    assert values
+    assert _ordered(values, direction)
 
 
 def test_an_explicit_sort_replaces_the_one_the_query_asks_for(listings_client: Client) -> None:

@@ -92,8 +92,8 @@ def test_active_listings_unless_a_status_is_given() -> None:
             Filter("PropertySubType", Op.NOT_IN, ["Condominium", "Townhouse"]),
             {"PropertySubType": "townhouse"},
             "unmet",
-        ),  # fmt: skip
-        (Filter("BedroomsTotal", Op.NOT_IN, [2, 3]), {"BedroomsTotal": 4}, "met"),
+        ),
+        (Filter("BedroomsTotal", Op.NOT_IN, [2.0, 3.0]), {"BedroomsTotal": 4}, "met"),
         (Filter("Cooling", Op.NOT_CONTAINS, "central air"), {"Cooling": ["Central Air"]}, "unmet"),
         (Filter("Cooling", Op.NOT_CONTAINS, "central air"), {"Cooling": ["Ductless"]}, "met"),
         (Filter("Cooling", Op.NOT_CONTAINS, "central air"), {"Cooling": []}, "unknown"),
@@ -103,13 +103,13 @@ def test_active_listings_unless_a_status_is_given() -> None:
             Filter("BathroomsFullAndHalf", Op.GTE, 2.5),
             {"BathroomsFull": 2, "BathroomsHalf": 1},
             "met",
-        ),  # fmt: skip
+        ),
         (Filter("BathroomsFullAndHalf", Op.GTE, 2.5), {"BathroomsFull": 3}, "met"),
         (
             Filter("BathroomsFullAndHalf", Op.GTE, 2.5),
             {"BathroomsFull": 2, "BathroomsHalf": 0},
             "unmet",
-        ),  # fmt: skip
+        ),
         (Filter("BathroomsFullAndHalf", Op.GTE, 2.5), {"BathroomsHalf": 1}, "unknown"),
         (Filter("Stories", Op.EQ, 1.5), {"Stories": 1.5}, "met"),
     ],

@@ -505,7 +505,8 @@ def test_language(
 ) -> None:
     parsed = RuleParser(today=date(2025, 6, 1)).parse_now(query, vocabulary)
     assert [(f.field, f.op.value, f.value) for f in parsed.filters] == expected
-    assert (parsed.sort.field, parsed.sort.direction) if parsed.sort else None == sort
+    stated = (parsed.sort.field, parsed.sort.direction) if parsed.sort else None
+    assert stated == sort
     assert parsed.semantic_text == semantic
 
 

@@ -450,7 +450,11 @@ def _slash_shorthand(match: re.Match[str], _: _Context) -> list[Filter]:
 
 
 _SHORTHAND_RULES: Final = (
-    _rule(r"(?<![\w./])(?<!\d\s)(?P<beds>[1-9])\s*/\s*(?P<baths>[1-9](?:\.5)?)(?![\w./])", _slash_shorthand),
+    # Not "1 1/2" (a story and a half).
+    _rule(
+        r"(?<![\w./])(?<!\d\s)(?P<beds>[1-9])\s*/\s*(?P<baths>[1-9](?:\.5)?)(?![\w./])",
+        _slash_shorthand,
+    ),
     _rule(r"\bstudios?\b", _constant(_f("BedroomsTotal", Op.EQ, 0))),
     _rule(
         r"\b(?:an?|one)\s+half[- ]?bath(?:room)?s?\b",
