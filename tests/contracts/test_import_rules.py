@@ -69,8 +69,8 @@ def _package_graph(root: Path) -> dict[str, set[str]]:
                     parts = module.split(".")
                     if parts[0] == "copilot_api" and len(parts) > 1 and parts[1] in packages:
                         graph[name].add(parts[1])
-    for name in graph:
-        graph[name].discard(name)
+    for name, targets in graph.items():
+        targets.discard(name)
     return graph
 
 
