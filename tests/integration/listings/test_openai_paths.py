@@ -144,7 +144,7 @@ RULES = [
         "429",
         "garbage",
         "bad-sort",
-    ],  # fmt: skip
+    ],
 )
 def test_any_failure_falls_back_to_the_rules(fake: FakeOpenAI, reply: Reply) -> None:
     fake.queue(reply)

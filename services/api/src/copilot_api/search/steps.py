@@ -13,7 +13,7 @@ from pydantic import Field
 from copilot_api.ai.embeddings import EmbeddingError
 from copilot_api.listings.filters import FilterError, merge_filters, parse_filters
 from copilot_api.listings.parsing.model import ParsedQuery
-from copilot_api.listings.sorting import SortError, parse_sort
+from copilot_api.listings.sorting import Sort, SortError, parse_sort
 from copilot_api.search.schemas import Compliance, SearchOutcome
 from copilot_api.security.fair_housing import guard_query
 from copilot_api.sessions.models import Turn
@@ -47,6 +47,7 @@ class UnderstandQueryParams(StepParams):
     sort: dict[str, Any] | None = None
     previous_filters: list[dict[str, Any]] = Field(default_factory=list)
     previous_semantic_query: str = ""
+    previous_sort: dict[str, Any] | None = None
     previous_prices: list[float] = Field(default_factory=list)
     previous_areas: list[float] = Field(default_factory=list)
     follow_up: bool = False
@@ -56,8 +57,8 @@ class UnderstandQueryParams(StepParams):
 class UnderstandQuery(StepType[UnderstandQueryParams]):
     """Query -> the understanding (filters, sort, semantic text, ignored words). The client's
     filters and sort are validated here, once (invalid -> 400). A follow-up refines the
-    session's filters; client filters replace the understood ones on their fields, and a client
-    sort replaces the one the query asks for."""
+    session's filters and keeps its order unless the query asks for another; client filters
+    replace the understood ones on their fields, and a client sort replaces any other."""
 
     name: ClassVar[str] = "understand_query"
     params_model: ClassVar[type[StepParams]] = UnderstandQueryParams
@@ -77,6 +78,7 @@ class UnderstandQuery(StepType[UnderstandQueryParams]):
         parsed = await runtime.search.parse(params.query)
         filters = [item.as_dict() for item in parsed.filters]
         semantic = parsed.semantic_text
+        sort = client_sort or parsed.sort
         if params.follow_up:
             filters = refine_filters(
                 params.previous_filters,
@@ -85,6 +87,7 @@ class UnderstandQuery(StepType[UnderstandQueryParams]):
                 PreviousResults(params.previous_prices, params.previous_areas),
             )
             semantic = _follow_up_semantics(semantic) or params.previous_semantic_query
+            sort = sort or _previous_sort(params.previous_sort)
         try:
             understood = parse_filters(filters)
         except FilterError as error:  # a session written by an older version, say
@@ -93,10 +96,17 @@ class UnderstandQuery(StepType[UnderstandQueryParams]):
             filters=merge_filters(understood, overrides),
             semantic_text=semantic,
             parser=parsed.parser,
-            sort=client_sort or parsed.sort,
+            sort=sort,
             ignored_words=parsed.ignored_words,
         )
         return {"understanding": final.as_dict()}
+
+
+def _previous_sort(raw: dict[str, Any] | None) -> Sort | None:
+    try:
+        return parse_sort(raw) if raw else None
+    except SortError:  # a session written by an older version: relevance order then
+        return None
 
 
 def _follow_up_semantics(text: str) -> str:
@@ -154,6 +164,7 @@ class RememberSearchParams(StepParams):
     query: str
     filters: list[dict[str, Any]]
     semantic_query: str
+    sort: dict[str, str] | None = None
     results: list[dict[str, Any]]
     blocked: bool = False
 
@@ -189,6 +200,7 @@ class RememberSearch(StepType[RememberSearchParams]):
             if not params.blocked:
                 session.filters = params.filters
                 session.semantic_query = params.semantic_query
+                session.sort = params.sort
                 session.last_results = keys
                 session.last_prices = _numbers(listings, "ListPrice")
                 session.last_areas = _numbers(listings, "LivingArea")
