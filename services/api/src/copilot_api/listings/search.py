@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -358,19 +358,32 @@ class _Ranking:
             page, _ = await self.rank(connection, met, limit, offset, plan)
         if offset >= met_total:
             page = []
-        unknown_total = 0
-        if complete:  # else no page reaches the unknown tier (offset <= 1,000)
-            unknown = unknown_condition(filters)
-            unknown_total = await _count(connection, unknown, COUNT_CAP + 1)
-            complete = unknown_total <= COUNT_CAP
-            unknown_total = min(unknown_total, COUNT_CAP)
-            remaining = limit - len(page)
-            if remaining > 0 and unknown_total > 0:
-                tier_offset = max(0, offset - met_total)
-                tier_plan: Plan = "exact" if unknown_total <= EXACT_SCAN_MAX_ROWS else "index"
-                more, _ = await self.rank(connection, unknown, remaining, tier_offset, tier_plan)
-                page += more
-        return _Outcome(page, _Tiers(met_total, unknown_total, complete), plan)
+
+        async def rank_unknown(
+            where: Condition, count: int, start: int, total: int
+        ) -> list[_Ranked]:
+            tier_plan: Plan = "exact" if total <= EXACT_SCAN_MAX_ROWS else "index"
+            return (await self.rank(connection, where, count, start, tier_plan))[0]
+
+        return await _with_unknowns(
+            connection, filters, page, met_total, complete, limit, offset, rank_unknown, plan
+        )
+
+    def _score_columns(self, literal: str | None) -> dict[str, sql.Composable]:
+        """The `distance` and `text_score` expressions of a candidate row."""
+        return {
+            "distance": sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
+            "text_score": sql.SQL(
+                "CASE WHEN search_document @@ to_tsquery('english', %s)"
+                " THEN ts_rank(search_document, to_tsquery('english', %s)) END"
+                if self.terms
+                else "NULL::real"
+            ),
+        }
+
+    def _score_values(self, literal: str | None) -> list[Any]:
+        """The parameters of `_score_columns`, in order."""
+        return [*([literal] if literal else []), *([self.terms] * 2 if self.terms else [])]
 
     async def _sorted(
         self, connection: AsyncConnection[Any], filters: list[Filter], limit: int, offset: int
@@ -381,17 +394,13 @@ class _Ranking:
         complete = met_total <= COUNT_CAP
         met_total = min(met_total, COUNT_CAP)
         page = await self._rank_sorted(connection, met, limit, offset) if offset < met_total else []
-        unknown_total = 0
-        if complete:
-            unknown = unknown_condition(filters)
-            unknown_total = await _count(connection, unknown, COUNT_CAP + 1)
-            complete = unknown_total <= COUNT_CAP
-            unknown_total = min(unknown_total, COUNT_CAP)
-            remaining = limit - len(page)
-            if remaining > 0 and unknown_total > 0:
-                tier_offset = max(0, offset - met_total)
-                page += await self._rank_sorted(connection, unknown, remaining, tier_offset)
-        return _Outcome(page, _Tiers(met_total, unknown_total, complete), "sorted")
+
+        async def rank_unknown(where: Condition, count: int, start: int, _: int) -> list[_Ranked]:
+            return await self._rank_sorted(connection, where, count, start)
+
+        return await _with_unknowns(
+            connection, filters, page, met_total, complete, limit, offset, rank_unknown, "sorted"
+        )
 
     async def _rank_sorted(
         self, connection: AsyncConnection[Any], where: Condition, limit: int, offset: int
@@ -405,19 +414,12 @@ class _Ranking:
             direction=sql.SQL(self.sort.direction.upper()),
             not_beyond=sql.SQL("<=" if self.sort.direction == "asc" else ">="),
             where=condition,
-            distance=sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
-            text_score=sql.SQL(
-                "CASE WHEN search_document @@ to_tsquery('english', %s)"
-                " THEN ts_rank(search_document, to_tsquery('english', %s)) END"
-                if self.terms
-                else "NULL::real"
-            ),
+            **self._score_columns(literal),
         )
         query = candidates + sql.SQL(_FUSED_RANKING).format(
             k=sql.Literal(RRF_K), order=sort_order(self.sort)
         )
-        scores = [*([literal] if literal else []), *([self.terms] * 2 if self.terms else [])]
-        values = [*params, offset + limit - 1, *scores, *params, limit, offset]
+        values = [*params, offset + limit - 1, *self._score_values(literal), *params, limit, offset]
         rows = await (await connection.execute(query, values)).fetchall()
         return [_ranked(row) for row in rows]
 
@@ -436,13 +438,7 @@ class _Ranking:
         literal = None if self.vector is None else vector_literal(self.vector)
         use_index = plan == "index" and literal is not None
         candidates = sql.SQL(_INDEX_CANDIDATES if use_index else _EXACT_CANDIDATES).format(
-            distance=sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
-            text_score=sql.SQL(
-                "CASE WHEN search_document @@ to_tsquery('english', %s)"
-                " THEN ts_rank(search_document, to_tsquery('english', %s)) END"
-                if self.terms
-                else "NULL::real"
-            ),
+            **self._score_columns(literal),
             where=condition,
             limited=sql.SQL(
                 "ORDER BY embedding <=> %s::vector LIMIT %s"
@@ -453,7 +449,7 @@ class _Ranking:
         query = candidates + sql.SQL(_FUSED_RANKING).format(
             k=sql.Literal(RRF_K), order=sort_order(None)
         )
-        scores = [*([literal] if literal else []), *([self.terms] * 2 if self.terms else [])]
+        scores = self._score_values(literal)
         if use_index:  # scores in the select list, then the filters, then the HNSW order
             values = [*scores, *params, literal, max(CANDIDATE_POOL, offset + limit)]
         else:  # the matching keys first, then the scores of those rows
@@ -464,6 +460,36 @@ class _Ranking:
                 await connection.execute(setting)
             rows = await (await connection.execute(query, values)).fetchall()
         return [_ranked(row) for row in rows], (int(rows[0][5]) if rows else None)
+
+
+RankTier = Callable[[Condition, int, int, int], Awaitable[list[_Ranked]]]
+
+
+async def _with_unknowns(
+    connection: AsyncConnection[Any],
+    filters: list[Filter],
+    page: list[_Ranked],
+    met_total: int,
+    complete: bool,
+    limit: int,
+    offset: int,
+    rank_unknown: RankTier,
+    plan: PlanUsed,
+) -> _Outcome:
+    """Fill the page past the full matches with the "unknown" tier, ranked by `rank_unknown`
+    (where, count, tier offset, tier size). When counting the matches stopped at the cap, no
+    page reaches the unknown tier (offset <= 1,000)."""
+    unknown_total = 0
+    if complete:
+        unknown = unknown_condition(filters)
+        unknown_total = await _count(connection, unknown, COUNT_CAP + 1)
+        complete = unknown_total <= COUNT_CAP
+        unknown_total = min(unknown_total, COUNT_CAP)
+        remaining = limit - len(page)
+        if remaining > 0 and unknown_total > 0:
+            tier_offset = max(0, offset - met_total)
+            page = page + await rank_unknown(unknown, remaining, tier_offset, unknown_total)
+    return _Outcome(page, _Tiers(met_total, unknown_total, complete), plan)
 
 
 def _ranked(row: Sequence[Any]) -> _Ranked:
