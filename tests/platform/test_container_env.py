@@ -194,4 +194,3 @@ def test_extra_secrets_cannot_shadow_contract_variables() -> None:
     plan = plan_container_env(_stack())
     with pytest.raises(ValueError, match="shadow"):
         _definition(plan, extra_secrets={"PORT": "arn:aws:secretsmanager:x"})
-
