@@ -92,7 +92,8 @@ fields. Return only constraints the text states; never invent any. Conventions:
   "new construction" is NewConstructionYN eq true.
 - Places: City, StateOrProvince (two-letter code), PostalCode, SubdivisionName, CountyOrParish;
   several cities use "in" ("Ames or Grinnell"); "Ames' Old Town" and "Old Town, Ames" are the
-  SubdivisionName and the City.
+  SubdivisionName and the City; "not in Ames" is City ne "Ames", "outside Ames or Gilbert" is
+  City not_in [...].
 - PropertySubType values: "Single Family Residence" (house), "Condominium" (condo, apartment),
   "Townhouse", "Duplex", "Manufactured Home". "home" alone is not a subtype.
   "duplex or townhouse" is PropertySubType in [...]; "not a townhouse" is PropertySubType

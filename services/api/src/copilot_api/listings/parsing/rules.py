@@ -664,6 +664,11 @@ def _apply(rule: _Rule, text: _Text, context: _Context) -> list[_Found]:
 # --- places ----------------------------------------------------------------------------------
 
 _PLACE_FIELDS: Final = ("City", "SubdivisionName")
+# "not in Ames", "outside Des Moines", "anywhere but Austin": the place is excluded.
+_PLACE_NEGATION: Final = (
+    r"(?<!\w)(?:not\s+in|outside(?:\s+of)?|anywhere\s+but|except(?:\s+in)?|excluding)\s+"
+)
+_LISTED: Final = r"\s*(?:,\s*(?:n?or\s+)?|n?or\s+)"  # between the places of one list
 _STATE_CODES: Final = frozenset(US_STATES.values())
 # Codes that are also English words or common abbreviations: only in capitals or after a place.
 _AMBIGUOUS_CODES: Final = frozenset(
@@ -691,11 +696,21 @@ def _places(text: _Text, vocabulary: Vocabulary) -> list[_Found]:
             re.escape(phrase) for phrase in sorted(phrases, key=len, reverse=True)
         )
         # A possessive belongs to the place: "Ames' Old Town", "Des Moines's Beaverdale".
-        pattern = re.compile(rf"(?<![\w-])(?P<place>{alternatives})(?:['’]s?)?(?![\w-])")
+        pattern = re.compile(
+            rf"(?P<negated>{_PLACE_NEGATION})?(?<![\w-])(?P<place>{alternatives})(?:['’]s?)?(?![\w-])"
+        )
+        # A negation covers the places it lists: "not in Ames or Gilbert", "outside X, Y".
+        negated_until: int | None = None
         for match in list(pattern.finditer(text.view)):
             field_name, canonical = phrases[match["place"]]
+            negated = match["negated"] is not None or (
+                negated_until is not None
+                and re.fullmatch(_LISTED, text.view[negated_until : match.start()]) is not None
+            )
+            negated_until = match.end() if negated else None
             text.consume(match.start(), match.end())
-            found.append(_Found(match.start(), [_f(field_name, Op.EQ, canonical)]))
+            op = Op.NE if negated else Op.EQ
+            found.append(_Found(match.start(), [_f(field_name, op, canonical)]))
     found += _state_codes(text, vocabulary)
     found += _postal_codes(text, vocabulary)
     return found
@@ -782,22 +797,31 @@ _CATEGORICAL: Final = frozenset(
 
 
 def _combine(found: Iterable[_Found]) -> list[Filter]:
-    """In text order. Several places of one kind -> one `in`; a bound stated twice -> the later
-    one wins ("3 beds ... make it 4 beds")."""
+    """In text order. Several places of one kind -> one `in` (several excluded ones -> one
+    `not_in`); a bound stated twice -> the later one wins ("3 beds ... make it 4 beds")."""
     ordered = [item for entry in found for item in entry.filters]
     result: list[Filter] = []
     for item in ordered:
-        if item.field in _CATEGORICAL and item.op in (Op.EQ, Op.IN):
-            previous = next(
-                (f for f in result if f.field == item.field and f.op in (Op.EQ, Op.IN)), None
-            )
-            if previous is not None:
-                values = _unique([*_values(previous), *_values(item)])
-                result[result.index(previous)] = _one_or_many(item.field, values)
-                continue
+        previous = _same_sense(result, item)
+        if previous is not None:
+            values = _unique([*_values(previous), *_values(item)])
+            negative = item.op in (Op.NE, Op.NOT_IN)
+            result[result.index(previous)] = _one_or_many(item.field, values, negative)
+            continue
         result = [f for f in result if (f.field, f.op) != (item.field, item.op)]
         result.append(item)
     return result
+
+
+def _same_sense(result: list[Filter], item: Filter) -> Filter | None:
+    """The earlier filter on the same place or subtype field that also wants (or also
+    excludes) values, which `item` joins."""
+    if item.field not in _CATEGORICAL:
+        return None
+    for sense in ((Op.EQ, Op.IN), (Op.NE, Op.NOT_IN)):
+        if item.op in sense:
+            return next((f for f in result if f.field == item.field and f.op in sense), None)
+    return None
 
 
 def _values(item: Filter) -> list[str]:
