@@ -33,18 +33,15 @@ class SortError(ValueError):
 SORT_DIRECTIONS: Final = ("asc", "desc")
 
 
-def sortable_fields() -> tuple[str, ...]:
-    """Numeric fields: an order of text values ("sort by city") is no superlative agents use."""
-    return tuple(name for name, spec in FIELDS.items() if spec.is_numeric)
+# Numeric fields: an order of text values ("sort by city") is no superlative agents use.
+SORTABLE_FIELDS: Final = tuple(name for name, spec in FIELDS.items() if spec.is_numeric)
 
 
 def parse_sort(raw: Mapping[str, Any]) -> Sort:
     """Validate `{"field", "direction"}` (from a client or an LLM)."""
     field = raw.get("field")
-    if not isinstance(field, str) or field not in sortable_fields():
-        raise SortError(
-            f"cannot sort by {field!r}; sortable fields: {', '.join(sortable_fields())}"
-        )
+    if not isinstance(field, str) or field not in SORTABLE_FIELDS:
+        raise SortError(f"cannot sort by {field!r}; sortable fields: {', '.join(SORTABLE_FIELDS)}")
     direction = raw.get("direction")
     if direction not in SORT_DIRECTIONS:
         raise SortError(f"sort direction must be 'asc' or 'desc', got {direction!r}")

@@ -20,7 +20,7 @@ from copilot_api.listings.fields import FILTERABLE_FIELDS, Op
 from copilot_api.listings.filters import Filter, FilterError, parse_filter
 from copilot_api.listings.parsing.model import ParsedQuery
 from copilot_api.listings.parsing.rules import RuleParser
-from copilot_api.listings.sorting import SORT_DIRECTIONS, SortError, parse_sort, sortable_fields
+from copilot_api.listings.sorting import SORT_DIRECTIONS, SORTABLE_FIELDS, SortError, parse_sort
 from copilot_api.listings.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ RESPONSE_SCHEMA: Final[dict[str, Any]] = {
                 {
                     "type": "object",
                     "properties": {
-                        "field": {"type": "string", "enum": list(sortable_fields())},
+                        "field": {"type": "string", "enum": list(SORTABLE_FIELDS)},
                         "direction": {"type": "string", "enum": list(SORT_DIRECTIONS)},
                     },
                     "required": ["field", "direction"],
