@@ -7,13 +7,9 @@ import time
 
 import pytest
 
-from copilot_api.security.fair_housing import (
-    REFUSAL_EVENT,
-    check_query,
-    guard_query,
-    normalize,
-)
-from tests.unit.fair_housing.phrasings import LAWFUL, STEERING
+from copilot_api.compliance.phrases import normalize
+from copilot_api.compliance.query_screening import REFUSAL_EVENT, check_query, guard_query
+from tests.unit.compliance.phrasings import LAWFUL, STEERING
 
 MIN_REFUSAL_RATE = 0.95
 MAX_OVER_REFUSAL_RATE = 0.05

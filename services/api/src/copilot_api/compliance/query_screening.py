@@ -1,12 +1,13 @@
-"""The fair-housing guard, both directions: refusing steering queries, cleaning generated text.
+"""Query screening: refusing search queries that steer by a protected class.
 
-Queries (`check_query`, `guard_query`). The line drawn is between describing the home and
-choosing the people. A query is refused when it asks for more or fewer people of a protected
-class (race, color, religion, sex, disability, familial status, national origin, plus the common
-state additions: source of income, age, marital status, sexual orientation and gender identity,
-military status): "a white neighborhood", "no kids in the building", "Christian area", "no
-Section 8", "neighbors who are Asian". Describing the property, its features or what is nearby
-passes: "wheelchair accessible", "family room", "near an elementary school", "55+ community".
+`check_query` is pure; `guard_query` also logs a compliance event. The line drawn is between
+describing the home and choosing the people. A query is refused when it asks for more or fewer
+people of a protected class (race, color, religion, sex, disability, familial status, national
+origin, plus the common state additions: source of income, age, marital status, sexual
+orientation and gender identity, military status): "a white neighborhood", "no kids in the
+building", "Christian area", "no Section 8", "neighbors who are Asian". Describing the property,
+its features or what is nearby passes: "wheelchair accessible", "family room", "near an
+elementary school", "55+ community".
 
 Rule choices worth knowing (each is a judgment, documented so it can be revisited):
 - Places of worship are amenities: "walk to church", "close to a synagogue", "near a mosque"
@@ -27,32 +28,23 @@ Rule choices worth knowing (each is a judgment, documented so it can be revisite
 - "Racially diverse" / "integrated" are refused too: any request about the racial make-up of a
   neighborhood is steering, whichever way it points.
 
-Generated text (`review_generated_text`): every sentence is checked with the query rules (a
-steering sentence is removed), then phrase rules from HUD advertising guidance rewrite audience
-phrases neutrally ("perfect for a young couple" -> "perfect for many lifestyles", "master
-bedroom" -> "primary bedroom") or flag them for review. The word lists live in the YAML files
-next to this module and are compiled once, on first use.
+The word lists live in `query_screening.yaml` next to this module and are compiled once, on
+first use.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-
+from copilot_api.compliance.phrases import TOKEN, any_phrase, first_words, load_rules, normalize
 from copilot_api.observability.security_events import log_security_event
 
-QUERY_RULES_FILE = "fair_housing_queries.yaml"
-TEXT_RULES_FILE = "fair_housing_advertising.yaml"
+QUERY_RULES_FILE = "query_screening.yaml"
 REFUSAL_EVENT = "fair_housing_refusal"
-
-Action = Literal["rewritten", "removed", "flagged"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +70,6 @@ class ComplianceResult:
             "message": self.message,
             "rules_version": self.rules_version,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class TextFinding:
-    rule: str
-    protected_class: str
-    severity: str
-    action: Action
-    matched: str
-    replacement: str | None
-    explanation: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -122,15 +100,6 @@ def guard_query(
             rules_version=result.rules_version,
         )
     return result
-
-
-def review_generated_text(
-    text: str, *, housing_for_older_persons: bool = False
-) -> tuple[str, list[TextFinding]]:
-    """Pure: the text with steering sentences removed and risky phrases rewritten, and what was
-    found. `housing_for_older_persons`: the listing is HOPA housing (55+/62+), where age limits
-    and "adults only" are lawful."""
-    return text_rules().review(text, housing_for_older_persons=housing_for_older_persons)
 
 
 # --- query rules --------------------------------------------------------------------------
@@ -174,7 +143,7 @@ class QueryRules:
 
     def evaluate(self, text: str, *, older_persons_housing: bool = False) -> ComplianceResult:
         normalized = normalize(text)
-        words = set(_TOKEN.findall(normalized))
+        words = set(TOKEN.findall(normalized))
         older_persons: bool | None = older_persons_housing or None  # looked up when needed
         reasons: dict[tuple[str, str], ComplianceReason] = {}
         candidates = sorted({i for word in words for i in self.by_trigger.get(word, ())})
@@ -216,33 +185,6 @@ def _join(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def normalize(text: str) -> str:
-    """Lower case, hyphens/slashes as spaces, punctuation other than , . ; : ! ? + ' % dropped."""
-    lowered = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
-    spaced = re.sub(r"[-_/]+", " ", lowered)
-    cleaned = re.sub(r"[^\w\s+',.;:!?%]", " ", spaced)
-    return re.sub(r"\s+", " ", cleaned).strip()
-
-
-def _words(phrases: Iterable[str]) -> str:
-    """An alternation of whole phrases, longest first so "section 8 housing" beats "section 8"."""
-    listed = list(phrases)
-    for phrase in listed:
-        if not isinstance(phrase, str):
-            # YAML reads a bare no/yes/on/off as a boolean: such words must be quoted.
-            raise ValueError(f"fair-housing word lists hold text, not {phrase!r}")
-    unique = sorted({normalize(phrase) for phrase in listed}, key=len, reverse=True)
-    alternatives = "|".join(r"\s+".join(re.escape(word) for word in p.split()) for p in unique)
-    return rf"(?<![\w+])(?:{alternatives})(?![\w+])"
-
-
-_TOKEN = re.compile(r"[a-z0-9+]+")
-
-
-def _first_words(phrases: Iterable[str]) -> frozenset[str]:
-    return frozenset(_TOKEN.findall(normalize(phrase))[0] for phrase in phrases)
-
-
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
     """The shared word lists as regex alternations, ready to be combined with a class's terms."""
@@ -267,22 +209,24 @@ class _Vocabulary:
     def from_lists(cls, raw: Mapping[str, Any]) -> _Vocabulary:
         people, places = raw["people_nouns"], raw["place_nouns"]
         physical = raw["physical_place_nouns"]
-        nouns_area = _words([*people, *places])
+        nouns_area = any_phrase([*people, *places])
         return cls(
-            people=_words(people),
-            nouns_all=_words([*people, *places, *physical]),
+            people=any_phrase(people),
+            nouns_all=any_phrase([*people, *places, *physical]),
             nouns_area=nouns_area,
-            places_all=_words([*places, *physical]),
-            not_amenity=rf"(?!\s+{_words(raw['amenity_followers'])})",
-            exclusions=_words(raw["exclusion_quantifiers"]),
-            compositions=_words([*raw["composition_quantifiers"], *raw["exclusion_quantifiers"]]),
-            density=_words([*raw["density_quantifiers"], *raw["exclusion_quantifiers"]]),
-            degree=rf"(?:{_words(raw['degree_words'])}\s+)?",
-            being=_words(raw["relative_verbs"]),
-            negations=_words(raw["exclusion_negations"]),
-            verbs=_words(raw["exclusion_verbs"]),
-            after=_words(raw["exclusion_after"]),
-            only=_words(raw["only_words"]),
+            places_all=any_phrase([*places, *physical]),
+            not_amenity=rf"(?!\s+{any_phrase(raw['amenity_followers'])})",
+            exclusions=any_phrase(raw["exclusion_quantifiers"]),
+            compositions=any_phrase(
+                [*raw["composition_quantifiers"], *raw["exclusion_quantifiers"]]
+            ),
+            density=any_phrase([*raw["density_quantifiers"], *raw["exclusion_quantifiers"]]),
+            degree=rf"(?:{any_phrase(raw['degree_words'])}\s+)?",
+            being=any_phrase(raw["relative_verbs"]),
+            negations=any_phrase(raw["exclusion_negations"]),
+            verbs=any_phrase(raw["exclusion_verbs"]),
+            after=any_phrase(raw["exclusion_after"]),
+            only=any_phrase(raw["only_words"]),
             # After an ambiguous colour word: the end, punctuation, a word about people or
             # places, or a joining word ("mostly white, near downtown", "no black neighbors").
             colour_context=(
@@ -363,17 +307,21 @@ def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
     rules: list[_Rule] = []
     for protected in classes.values():
         if protected.terms:
-            triggers = _first_words(protected.terms)
-            for name, pattern in _term_patterns(_words(protected.terms), protected, vocabulary):
+            triggers = first_words(protected.terms)
+            for name, pattern in _term_patterns(any_phrase(protected.terms), protected, vocabulary):
                 rules.append(_Rule(name, protected.key, re.compile(pattern), triggers))
         if protected.composition and protected.ambiguous_terms:
-            triggers = _first_words(protected.ambiguous_terms)
-            for name, pattern in _colour_patterns(_words(protected.ambiguous_terms), vocabulary):
+            triggers = first_words(protected.ambiguous_terms)
+            for name, pattern in _colour_patterns(
+                any_phrase(protected.ambiguous_terms), vocabulary
+            ):
                 rules.append(_Rule(name, protected.key, re.compile(pattern), triggers))
     for entry in raw["coded_phrases"]:
         phrase = [entry["phrase"]]
         rules.append(
-            _Rule("coded_phrase", entry["class"], re.compile(_words(phrase)), _first_words(phrase))
+            _Rule(
+                "coded_phrase", entry["class"], re.compile(any_phrase(phrase)), first_words(phrase)
+            )
         )
     unknown = {rule.protected_class for rule in rules} - set(classes)
     if unknown:
@@ -382,175 +330,11 @@ def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
         version=str(raw["version"]),
         classes=classes,
         rules=rules,
-        hopa=re.compile(_words(raw["hopa_markers"])),
+        hopa=re.compile(any_phrase(raw["hopa_markers"])),
         explanations=raw["explanations"],
     )
 
 
 @functools.cache
 def query_rules() -> QueryRules:
-    return _build_query_rules(_load(QUERY_RULES_FILE))
-
-
-# --- generated-text rules -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _TextRule:
-    id: str
-    pattern: re.Pattern[str]
-    action: Literal["rewrite", "remove_sentence", "flag"]
-    replacement: str | None
-    severity: str
-    protected_class: str
-    explanation: str
-    unless_older_persons_housing: bool
-    keywords: frozenset[str]
-
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])(\s+)")
-
-
-@dataclass(slots=True)
-class TextRules:
-    version: str
-    rules: list[_TextRule]
-    queries: QueryRules
-
-    def review(
-        self, text: str, *, housing_for_older_persons: bool
-    ) -> tuple[str, list[TextFinding]]:
-        findings: list[TextFinding] = []
-        lines = [
-            self._review_line(line, findings, housing_for_older_persons)
-            for line in text.split("\n")
-        ]
-        cleaned = "\n".join(lines)
-        cleaned = re.sub(r"\n{3,}", "\n\n", cleaned).strip()
-        return cleaned, findings
-
-    def _review_line(self, line: str, findings: list[TextFinding], older: bool) -> str:
-        # Split after . ! ? followed by whitespace, keeping the whitespace: "$1.5 million" and
-        # "0.25-acre" stay whole, and the surviving sentences keep their original spacing.
-        parts = _SENTENCE_BREAK.split(line)
-        kept: list[str] = []
-        for index in range(0, len(parts), 2):
-            sentence = parts[index]
-            spacing = parts[index + 1] if index + 1 < len(parts) else ""
-            if sentence.strip():
-                sentence = self._review_sentence(sentence, findings, older)
-                if not sentence:
-                    continue
-            kept.append(sentence + spacing)
-        joined = "".join(kept)
-        return joined if line[-1:].isspace() else joined.rstrip()
-
-    def _review_sentence(self, sentence: str, findings: list[TextFinding], older: bool) -> str:
-        steering = self.queries.evaluate(sentence, older_persons_housing=older)
-        if steering.blocked:
-            reason = steering.reasons[0]
-            findings.append(
-                TextFinding(
-                    rule=f"steering:{reason.rule}",
-                    protected_class=reason.protected_class,
-                    severity="violation",
-                    action="removed",
-                    matched=reason.matched,
-                    replacement=None,
-                    explanation=f"Selects by {reason.label}; the sentence was removed.",
-                )
-            )
-            return ""
-        words = set(_TOKEN.findall(sentence.lower()))
-        for rule in self.rules:
-            if rule.keywords.isdisjoint(words):
-                continue  # the rule cannot match: skip its regex (most sentences hit none)
-            if older and rule.unless_older_persons_housing:
-                continue
-            match = rule.pattern.search(sentence.lower())
-            if match is None:
-                continue
-            original = sentence[match.start() : match.end()]
-            if rule.action == "remove_sentence":
-                findings.append(self._finding(rule, "removed", original, None))
-                return ""
-            if rule.action == "flag":
-                findings.append(self._finding(rule, "flagged", original, None))
-                continue
-            sentence = self._rewrite(rule, sentence, findings)
-        return sentence
-
-    def _rewrite(self, rule: _TextRule, sentence: str, findings: list[TextFinding]) -> str:
-        assert rule.replacement is not None
-        pieces: list[str] = []
-        position = 0
-        lowered = sentence.lower()
-        for match in rule.pattern.finditer(lowered):
-            original = sentence[match.start() : match.end()]
-            replacement = _keep_case(original, match.expand(rule.replacement))
-            findings.append(self._finding(rule, "rewritten", original, replacement))
-            pieces.extend([sentence[position : match.start()], replacement])
-            position = match.end()
-        pieces.append(sentence[position:])
-        return "".join(pieces)
-
-    @staticmethod
-    def _finding(
-        rule: _TextRule, action: Action, matched: str, replacement: str | None
-    ) -> TextFinding:
-        return TextFinding(
-            rule=rule.id,
-            protected_class=rule.protected_class,
-            severity=rule.severity,
-            action=action,
-            matched=matched,
-            replacement=replacement,
-            explanation=rule.explanation,
-        )
-
-
-def _keep_case(original: str, replacement: str) -> str:
-    collapsed = re.sub(r"\s+", " ", replacement).strip()
-    if original[:1].isupper():
-        return collapsed[:1].upper() + collapsed[1:]
-    return collapsed
-
-
-def _build_text_rules(raw: Mapping[str, Any], queries: QueryRules) -> TextRules:
-    rules = []
-    for entry in raw["rules"]:
-        action = entry["action"]
-        if action not in {"rewrite", "remove_sentence", "flag"}:
-            raise ValueError(f"{TEXT_RULES_FILE}: rule {entry['id']} has unknown action {action}")
-        if action == "rewrite" and not entry.get("replacement"):
-            raise ValueError(f"{TEXT_RULES_FILE}: rewrite rule {entry['id']} needs a replacement")
-        if entry["protected_class"] not in queries.classes:
-            raise ValueError(f"{TEXT_RULES_FILE}: rule {entry['id']} names an unknown class")
-        rules.append(
-            _TextRule(
-                id=entry["id"],
-                pattern=re.compile(entry["pattern"]),
-                action=action,
-                replacement=entry.get("replacement"),
-                severity=entry["severity"],
-                protected_class=entry["protected_class"],
-                explanation=entry["explanation"],
-                unless_older_persons_housing=bool(entry.get("unless_older_persons_housing", False)),
-                keywords=frozenset(str(word) for word in entry["keywords"]),
-            )
-        )
-    return TextRules(version=str(raw["version"]), rules=rules, queries=queries)
-
-
-@functools.cache
-def text_rules() -> TextRules:
-    return _build_text_rules(_load(TEXT_RULES_FILE), query_rules())
-
-
-def _load(name: str) -> Mapping[str, Any]:
-    data = yaml.safe_load(
-        resources.files("copilot_api.security").joinpath(name).read_text(encoding="utf-8")
-    )
-    if not isinstance(data, dict):
-        raise ValueError(f"{name} must be a mapping")
-    return data
+    return _build_query_rules(load_rules(QUERY_RULES_FILE))
