@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from copilot_api.ai.embeddings import EmbeddingError
+from copilot_api.compliance.query_screening import guard_query
 from copilot_api.listings.filters import Filter, FilterError, merge_filters, parse_filters
 from copilot_api.listings.parsing.model import ParsedQuery
 from copilot_api.listings.runtime import ListingsNotReadyError, ListingsRuntime
-from copilot_api.compliance.query_screening import guard_query
 from copilot_api.sessions.models import Turn
 from copilot_api.sessions.refine import RELATIVE_WORDS, PreviousResults, refine_filters
 from copilot_api.workflows.steps.base import StepContext, StepError, StepParams, StepType
