@@ -4,32 +4,42 @@
 describing the home and choosing the people. A query is refused when it asks for more or fewer
 people of a protected class (race, color, religion, sex, disability, familial status, national
 origin, plus the common state additions: source of income, age, marital status, sexual
-orientation and gender identity, military status): "a white neighborhood", "no kids in the
-building", "Christian area", "no Section 8", "neighbors who are Asian". Describing the property,
-its features or what is nearby passes: "wheelchair accessible", "family room", "near an
-elementary school", "55+ community".
+orientation and gender identity, military status), toward a group as firmly as away from it and
+with the same answer: "the Catholic part of town" and "no Catholics nearby", "where English is
+everyone's first language" and "neighbors who don't speak English", "a building for women" and
+"no men". Describing the property, its features or what is nearby passes: "wheelchair
+accessible", "family room", "near an elementary school", "55+ community".
+
+Patterns are built over each class's vocabulary in `query_screening.yaml` (religions,
+nationalities, languages, races, household words), so covering a new group is one word there.
 
 Rule choices worth knowing (each is a judgment, documented so it can be revisited):
-- Places of worship are amenities: "walk to church", "close to a synagogue", "near a mosque"
-  pass. HUD's 1995 advertising guidance warns about religious *preferences* ("Christian home"),
-  not about naming nearby places; the user is describing where they want to be, not who
-  should live there. The same query rules would refuse "Christian neighborhood".
+- Places of worship are amenities: "walk to church", "near St. Mary's church", "close to a
+  synagogue" pass. HUD's 1995 advertising guidance warns about religious *preferences*
+  ("Christian home"), not about naming nearby places. Whether the *neighbors* worship is
+  refused: "where most families go to church", "god-fearing community".
+- Language is the proxy for national origin, counted only about people: "Spanish speaking
+  neighbors", "where everyone speaks Korean", "where English is the first language" are
+  refused; "Spanish style home", "English garden", "an agent who speaks Spanish" pass.
+- Household words (kids, families, women, veterans, couples) describe the buyer's own home too
+  ("a home for a growing family", "room for my kids"), so for those classes a group counts only
+  with shared places (building, street, area) or people ("a building for women", "a street full
+  of kids", "female tenants"). Population words (Catholic, Korean, Latino) count with any place,
+  including a single home ("Christian home").
 - Ambiguous colour words ("white", "black", "brown") count only next to a word about people or
   an area ("white neighborhood", "mostly white", "black neighbors"), never as colours of things
   ("white kitchen", "black granite") or in place names ("Black Mountain", "White Plains").
 - "<group> community center / school / restaurant / market" is an amenity, not a population.
 - Housing for older persons (HOPA, 55+/62+): with such a marker in the query, limits by age or
-  on children ("55+ community, no kids") are lawful and pass.
-- "Accepts Section 8 / vouchers" passes (a voucher holder searching); "no Section 8" is refused.
+  on children ("55+ community, no kids") are lawful and pass. Never race or religion.
+- Source of income is refused one way only: "no Section 8" is steering, "accepts Section 8" is
+  what a voucher holder searches for.
 - A buyer describing their own household ("for my kids", "room for a growing family",
   "kid-friendly yard", "family-friendly") passes; asking about how many children, families,
   retirees... live somewhere ("lots of young families", "few kids") is refused: it is the
   demographic question agents are trained not to answer.
 - "Racially diverse" / "integrated" are refused too: any request about the racial make-up of a
   neighborhood is steering, whichever way it points.
-
-The word lists live in `query_screening.yaml` next to this module and are compiled once, on
-first use.
 """
 
 from __future__ import annotations
@@ -38,9 +48,10 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from copilot_api.compliance.phrases import TOKEN, any_phrase, first_words, load_rules, normalize
+from copilot_api.compliance.steering_patterns import ProtectedClass, Rule, Vocabulary, class_rules
 from copilot_api.observability.security_events import log_security_event
 
 QUERY_RULES_FILE = "query_screening.yaml"
@@ -105,66 +116,11 @@ def guard_query(
 # --- query rules --------------------------------------------------------------------------
 
 
-Direction = Literal["both", "away"]
-
-
-@dataclass(frozen=True, slots=True)
-class _ProtectedClass:
-    key: str
-    label: str
-    law: str
-    composition: bool
-    direction: Direction
-    hopa_exempt: bool
-    terms: tuple[str, ...]
-    ambiguous_terms: tuple[str, ...]
-    languages: tuple[str, ...]
-    worship: tuple[str, ...]
-
-    @classmethod
-    def from_spec(cls, key: str, spec: Mapping[str, Any]) -> _ProtectedClass:
-        direction = spec.get("direction", "both")
-        if direction not in ("both", "away"):
-            raise ValueError(f"{QUERY_RULES_FILE}: class {key}: direction must be both or away")
-        languages = tuple(spec.get("languages", ()))
-        return cls(
-            key=key,
-            label=spec["label"],
-            law=spec["law"],
-            composition=bool(spec.get("composition", False)),
-            direction=direction,
-            hopa_exempt=bool(spec.get("hopa_exempt", False)),
-            terms=(*spec.get("terms", ()), *_speaker_terms(languages)),
-            ambiguous_terms=tuple(spec.get("ambiguous_terms", ())),
-            languages=languages,
-            worship=tuple(spec.get("worship", ())),
-        )
-
-
-def _speaker_terms(languages: Sequence[str]) -> tuple[str, ...]:
-    """Language as the proxy for national origin: the people who speak it are the group, the
-    bare language word is not ("Spanish style home", "English garden")."""
-    forms = ("{} speaking", "{} speakers", "{} speaker", "non {} speaking", "non {} speakers")
-    return tuple(form.format(language) for language in languages for form in forms) + tuple(
-        f"native {language} speakers" for language in languages
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    name: str
-    protected_class: str
-    pattern: re.Pattern[str]
-    triggers: frozenset[str]
-    """First words of the terms the pattern needs: without one of them it cannot match, so
-    the regex is skipped (most text mentions no protected class at all)."""
-
-
 @dataclass(slots=True)
 class QueryRules:
     version: str
-    classes: Mapping[str, _ProtectedClass]
-    rules: list[_Rule]
+    classes: Mapping[str, ProtectedClass]
+    rules: list[Rule]
     hopa: re.Pattern[str]
     explanations: Mapping[str, str]
     by_trigger: dict[str, list[int]] = field(default_factory=dict)
@@ -207,7 +163,7 @@ class QueryRules:
             explanation=self._explain(protected),
         )
 
-    def _explain(self, protected: _ProtectedClass) -> str:
+    def _explain(self, protected: ProtectedClass) -> str:
         text = self.explanations["steering"].format(label=protected.label, law=protected.law)
         if protected.hopa_exempt:
             text += " " + self.explanations["hopa"]
@@ -240,238 +196,17 @@ def _join(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Vocabulary:
-    """The shared word lists as regex alternations, ready to be combined with a class's terms."""
-
-    people: str
-    subjects: str  # who a neighborhood is made of, never the buyer's own household
-    areas: str
-    nouns_all: str  # people and every place ("christian home", "jewish neighborhood")
-    nouns_area: str  # people and areas, not buildings ("white neighborhood", not "white house")
-    nouns_shared: str  # people and shared places ("female tenants", "women's building")
-    places_all: str
-    places_shared: str  # areas and shared places, not one household's home
-    not_amenity: str
-    exclusions: str
-    compositions: str
-    density: str
-    degree: str
-    being: str
-    negations: str
-    verbs: str
-    after: str
-    only: str
-    colour_context: str
-
-    @classmethod
-    def from_lists(cls, raw: Mapping[str, Any]) -> _Vocabulary:
-        people, areas = raw["people_nouns"], raw["place_nouns"]
-        shared, dwellings = raw["shared_place_nouns"], raw["dwelling_nouns"]
-        nouns_area = any_phrase([*people, *areas])
-        return cls(
-            people=any_phrase(people),
-            # "my family goes to church" describes the buyer, "families go to church" the area.
-            subjects=(
-                r"(?<!\bmy\s)(?<!\bour\s)(?:(?:most|all|many|almost\s+all)\s+(?:of\s+)?"
-                rf"(?:the\s+)?)?{any_phrase(raw['community_subjects'])}"
-            ),
-            areas=any_phrase(areas),
-            nouns_all=any_phrase([*people, *areas, *shared, *dwellings]),
-            nouns_area=nouns_area,
-            nouns_shared=any_phrase([*people, *shared]),
-            places_all=any_phrase([*areas, *shared, *dwellings]),
-            places_shared=any_phrase([*areas, *shared]),
-            not_amenity=rf"(?!\s+{any_phrase(raw['amenity_followers'])})",
-            exclusions=any_phrase(raw["exclusion_quantifiers"]),
-            compositions=any_phrase(
-                [*raw["composition_quantifiers"], *raw["exclusion_quantifiers"]]
-            ),
-            density=any_phrase([*raw["density_quantifiers"], *raw["exclusion_quantifiers"]]),
-            degree=rf"(?:{any_phrase(raw['degree_words'])}\s+)?",
-            being=any_phrase(raw["relative_verbs"]),
-            negations=any_phrase(raw["exclusion_negations"]),
-            verbs=any_phrase(raw["exclusion_verbs"]),
-            after=any_phrase(raw["exclusion_after"]),
-            only=any_phrase(raw["only_words"]),
-            # After an ambiguous colour word: the end, punctuation, a word about people or
-            # places, or a joining word ("mostly white, near downtown", "no black neighbors").
-            colour_context=(
-                rf"(?=\s*(?:$|[,.;:!?]|{nouns_area}|(?:and|or|in|near|around|with|please|only)\b))"
-            ),
-        )
-
-
-_LINKER = r"(?:(?:only|dominated|majority|heavy|populated|owned|run|filled)\s+)?"
-_DETERMINER = r"(?:(?:the|any|other|more|fewer)\s+)?"
-_POSSESSIVE = r"(?:'s|s')?"
-_WHO_IS = r"\s+(?:who|that|which|where)\s+"
-_WHO = r"\s+(?:(?:who|that)\s+)?"
-_WHERE = r"where\s+(?:(?:the|most|all|other|only)\s+)?"
-_LIVE = r"\s+(?:live|lives|reside|resides|are)\b"
-_CANNOT = r"(?:don't|dont|do\s+not|doesn't|doesnt|does\s+not|can't|cant|cannot)"
-_LANGUAGE = r"(?:first|native|main|primary|home|only|mother)\s+(?:language|tongue)"
-_WHOSE = (
-    r"(?:everyone's|everyones|everybody's|everybodys|people's|their|the\s+neighbors'|"
-    r"the\s+residents'|most\s+people's|the)"
-)
-
-Patterns = list[tuple[str, str]]
-
-
-def _away_patterns(terms: str, protected: _ProtectedClass, v: _Vocabulary) -> Patterns:
-    """(rule name, pattern): asking for fewer of a group, or for more of it by quantity."""
-    quantifiers = (
-        v.compositions
-        if protected.composition
-        else v.density
-        if protected.direction == "both"
-        else v.exclusions
-    )
-    return [
-        ("exclusion", rf"{quantifiers}\s+{_DETERMINER}{terms}{v.not_amenity}"),
-        ("refuses", rf"{v.negations}\s+(?:\w+\s+)?{v.verbs}\s+{_DETERMINER}{terms}"),
-        ("not_allowed", rf"{terms}\s+(?:(?:are|is|be)\s+)?{v.after}"),
-        ("only", rf"{terms}\s+(?:{v.people}\s+)?{v.only}"),
-        ("only", rf"{v.only}\s+(?:for\s+)?{terms}{v.not_amenity}"),
-        (
-            "avoid_places_with",
-            rf"{v.exclusions}\s+(?:the\s+)?{v.places_all}\s+(?:with|that\s+have|that\s+has|"
-            rf"where\s+there\s+are|full\s+of)\s+(?:\w+\s+)?{terms}{v.not_amenity}",
-        ),
-    ]
-
-
-def _toward_patterns(terms: str, protected: _ProtectedClass, v: _Vocabulary) -> Patterns:
-    """(rule name, pattern): naming a place by the group that lives there, whichever way."""
-    # Household words (kids, women, veterans) also describe the buyer's own home ("a home for
-    # a growing family"): for those classes only shared places and people count.
-    nouns = v.nouns_all if protected.composition else v.nouns_shared
-    places = v.places_all if protected.composition else v.places_shared
-    # "live with my kids" is a household; "live with other Koreans" is a neighborhood.
-    among = (
-        r"near|with|among|around|next\s+to|by" if protected.composition else r"near|among|around"
-    )
-    return [
-        ("composition", rf"{terms}{_POSSESSIVE}\s+{_LINKER}{nouns}{v.not_amenity}"),
-        ("relative", rf"{v.nouns_all}{_WHO_IS}{v.being}\s+{v.degree}{terms}{v.not_amenity}"),
-        ("group_is", rf"{v.subjects}\s+{v.being}\s+{v.degree}{terms}{v.not_amenity}"),
-        (
-            "group_has",
-            rf"{v.subjects}{_WHO}(?:have|has|are\s+raising|raise)\s+"
-            rf"(?:(?:young|small|little|no)\s+)?{terms}",
-        ),
-        (
-            "for_group",
-            rf"{places}\s+(?:just\s+|only\s+|mostly\s+)?for\s+(?:other\s+)?{terms}"
-            rf"{v.not_amenity}",
-        ),
-        (
-            "made_of_group",
-            rf"{v.places_shared}\s+(?:full\s+|made\s+up\s+)?of\s+{v.degree}(?:other\s+)?"
-            rf"{terms}{v.not_amenity}",
-        ),
-        (
-            "with_group",
-            rf"{v.areas}\s+(?:with|that\s+has|that\s+have|where\s+there\s+are)\s+"
-            rf"(?:(?:other|more|some)\s+)?{terms}{v.not_amenity}",
-        ),
-        ("where_they_live", rf"{_WHERE}{terms}(?:\s+{v.people})?{_LIVE}"),
-        (
-            # The group itself, not a place named after it ("near other Korean families", not
-            # "near a Korean restaurant" or "close to the children's museum").
-            "near_group",
-            rf"(?:near|close\s+to|next\s+to|among|surrounded\s+by)\s+(?:(?:other|more|fellow)\s+)?"
-            rf"{terms}(?=\s*(?:$|[,.;:!?]|{v.people}|(?:in|please)\b))",
-        ),
-        (
-            "live_among",
-            rf"(?:live|living|lives)\s+(?:{among})\s+(?:(?:other|more|fellow)\s+)?{terms}"
-            rf"{v.not_amenity}",
-        ),
-    ]
-
-
-def _language_patterns(languages: str, v: _Vocabulary) -> Patterns:
-    """(rule name, pattern): who speaks a language where the buyer would live."""
-    return [
-        (
-            "speaks_language",
-            rf"{v.subjects}{_WHO}(?:(?:all|only|mostly|also)\s+)?(?:{_CANNOT}\s+)?"
-            rf"(?:speak|speaks|talk|talks)\s+(?:(?:only|mostly|fluent)\s+)?{languages}",
-        ),
-        ("first_language", rf"{languages}\s+is\s+{_WHOSE}\s+{_LANGUAGE}"),
-        (
-            "first_language",
-            rf"(?:where\s+(?:the\s+)?|{v.subjects}(?:'s|s'|\s+whose)?\s+){_LANGUAGE}\s+is\s+"
-            rf"{languages}",
-        ),
-        (
-            "first_language",
-            rf"(?:have|has|speak|speaks|with)\s+{languages}\s+as\s+(?:a|their|the)\s+"
-            rf"{_LANGUAGE}",
-        ),
-    ]
-
-
-def _worship_patterns(worship: str, v: _Vocabulary) -> Patterns:
-    """(rule name, pattern): whether the neighbors worship, not where a place of worship is."""
-    return [
-        (
-            "neighbors_worship",
-            rf"{v.subjects}{_WHO}(?:(?:all|mostly|regularly|still|actually)\s+)?"
-            rf"(?:go|goes|attend|attends|going|attending)\s+(?:to\s+)?"
-            rf"(?:(?:the\s+same|a|the|one)\s+)?{worship}",
-        )
-    ]
-
-
-def _colour_patterns(colours: str, v: _Vocabulary) -> Patterns:
-    """(rule name, pattern) for ambiguous colour words: only next to people or places."""
-    context = v.colour_context
-    return [
-        ("composition", rf"{colours}\s+{_LINKER}{v.nouns_area}{v.not_amenity}"),
-        ("exclusion", rf"{v.compositions}\s+(?:the\s+)?{colours}{context}"),
-        ("only", rf"{colours}\s+{v.only}"),
-        ("relative", rf"{v.nouns_all}{_WHO_IS}{v.being}\s+{v.degree}{colours}{context}"),
-        ("group_is", rf"{v.subjects}\s+{v.being}\s+{v.degree}{colours}{context}"),
-        ("where_they_live", rf"{_WHERE}{colours}\s+{v.people}{_LIVE}"),
-    ]
-
-
-def _class_rules(protected: _ProtectedClass, v: _Vocabulary) -> list[_Rule]:
-    def compiled(patterns: Patterns, words: Sequence[str]) -> list[_Rule]:
-        triggers = first_words(words)
-        return [
-            _Rule(name, protected.key, re.compile(pattern), triggers) for name, pattern in patterns
-        ]
-
-    rules: list[_Rule] = []
-    if protected.terms:
-        terms = any_phrase(protected.terms)
-        patterns = _away_patterns(terms, protected, v)
-        if protected.direction == "both":
-            patterns += _toward_patterns(terms, protected, v)
-        rules += compiled(patterns, protected.terms)
-    if protected.ambiguous_terms:
-        colours = _colour_patterns(any_phrase(protected.ambiguous_terms), v)
-        rules += compiled(colours, protected.ambiguous_terms)
-    if protected.languages:
-        spoken = _language_patterns(any_phrase(protected.languages), v)
-        rules += compiled(spoken, protected.languages)
-    if protected.worship:
-        rules += compiled(_worship_patterns(any_phrase(protected.worship), v), protected.worship)
-    return rules
-
-
 def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
-    classes = {key: _ProtectedClass.from_spec(key, spec) for key, spec in raw["classes"].items()}
-    vocabulary = _Vocabulary.from_lists(raw)
-    rules = [rule for protected in classes.values() for rule in _class_rules(protected, vocabulary)]
+    try:
+        classes = {key: ProtectedClass.from_spec(key, spec) for key, spec in raw["classes"].items()}
+    except ValueError as error:
+        raise ValueError(f"{QUERY_RULES_FILE}: {error}") from error
+    vocabulary = Vocabulary.from_lists(raw)
+    rules = [rule for protected in classes.values() for rule in class_rules(protected, vocabulary)]
     for entry in raw["coded_phrases"]:
         phrase = [entry["phrase"]]
         rules.append(
-            _Rule(
+            Rule(
                 "coded_phrase", entry["class"], re.compile(any_phrase(phrase)), first_words(phrase)
             )
         )
