@@ -178,6 +178,7 @@ STEERING_BY_DIRECTION = [
     ("somewhere the neighbors are all muslim", "religion", "toward"),
     ("a god-fearing community with good schools", "religion", "toward"),
     ("Christian neighborhood near the lake", "religion", "toward"),
+    ("somewhere people attend temple", "religion", "toward"),
     ("no atheists on the block", "religion", "away"),
     # national origin, language as its proxy
     ("where English is everyone's first language", "national_origin", "toward"),
@@ -185,6 +186,7 @@ STEERING_BY_DIRECTION = [
     ("where the main language is english", "national_origin", "toward"),
     ("mostly vietnamese part of the city", "national_origin", "toward"),
     ("close to other korean families", "national_origin", "toward"),
+    ("a part of town where people speak polish", "national_origin", "toward"),
     ("an area with lots of indian families", "national_origin", "toward"),
     ("neighbors who don't speak english", "national_origin", "away"),
     ("somewhere without chinese speakers", "national_origin", "away"),
@@ -204,6 +206,7 @@ STEERING_BY_DIRECTION = [
     ("a building for disabled people", "disability", "toward"),
     ("complex with lots of wheelchair users", "disability", "toward"),
     ("neighbors who are disabled", "disability", "toward"),
+    ("a building full of disabled residents", "disability", "toward"),
     ("no group homes on the street", "disability", "away"),
     # sex
     ("an all female building", "sex", "toward"),
@@ -211,6 +214,7 @@ STEERING_BY_DIRECTION = [
     ("apartment complex without men", "sex", "away"),
     # sexual orientation and gender identity
     ("a lesbian neighborhood", "sexual_orientation_gender_identity", "toward"),
+    ("street with other gay couples", "sexual_orientation_gender_identity", "toward"),
     ("no straight people", "sexual_orientation_gender_identity", "away"),
     # age, marital status, military status (state law)
     ("a neighborhood of retirees", "age", "toward"),
@@ -268,4 +272,11 @@ LAWFUL_LOOK_ALIKES = [
     "near the VA hospital",
     "near the air force base",
     "near Indian Creek trail",
+    "homes in the Polish Hill neighborhood",
+    "near the mormon temple",
+    "near the women's hospital",
+    "a married couple looking for a 2 bed condo",
+    "an apartment building with veterans preference",
+    "an english basement",
+    "italian marble counters",
 ]

@@ -75,7 +75,6 @@ class Vocabulary:
 
     people: str
     subjects: str  # who a neighborhood is made of, never the buyer's own household
-    areas: str
     nouns_all: str  # people and every place ("christian home", "jewish neighborhood")
     nouns_area: str  # people and areas, not buildings ("white neighborhood", not "white house")
     nouns_shared: str  # people and shared places ("female tenants", "women's building")
@@ -105,7 +104,6 @@ class Vocabulary:
                 r"(?<!\bmy\s)(?<!\bour\s)(?:(?:most|all|many|almost\s+all)\s+(?:of\s+)?"
                 rf"(?:the\s+)?)?{any_phrase(raw['community_subjects'])}"
             ),
-            areas=any_phrase(areas),
             nouns_all=any_phrase([*people, *areas, *shared, *dwellings]),
             nouns_area=nouns_area,
             nouns_shared=any_phrase([*people, *shared]),
@@ -202,7 +200,7 @@ def _toward_patterns(terms: str, protected: ProtectedClass, v: Vocabulary) -> Pa
         ),
         (
             "with_group",
-            rf"{v.areas}\s+(?:with|that\s+has|that\s+have|where\s+there\s+are)\s+"
+            rf"{v.places_shared}\s+(?:with|that\s+has|that\s+have|where\s+there\s+are)\s+"
             rf"(?:(?:other|more|some)\s+)?{terms}{v.not_amenity}",
         ),
         ("where_they_live", rf"{_WHERE}{terms}(?:\s+{v.people})?{_LIVE}"),
