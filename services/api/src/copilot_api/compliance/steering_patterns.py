@@ -132,6 +132,7 @@ class Vocabulary:
 _LINKER = r"(?:(?:only|dominated|majority|heavy|populated|owned|run|filled)\s+)?"
 _DETERMINER = r"(?:(?:the|any|other|more|fewer)\s+)?"
 _POSSESSIVE = r"(?:'s|s')?"
+_FELLOW = r"(?:(?:other|more|fellow)\s+)?"
 _WHO_IS = r"\s+(?:who|that|which|where)\s+"
 _WHO = r"\s+(?:(?:who|that)\s+)?"
 _WHERE = r"where\s+(?:(?:the|most|all|other|only)\s+)?"
@@ -208,13 +209,12 @@ def _toward_patterns(terms: str, protected: ProtectedClass, v: Vocabulary) -> Pa
             # The group itself, not a place named after it ("near other Korean families", not
             # "near a Korean restaurant" or "close to the children's museum").
             "near_group",
-            rf"(?:near|close\s+to|next\s+to|among|surrounded\s+by)\s+(?:(?:other|more|fellow)\s+)?"
-            rf"{terms}(?=\s*(?:$|[,.;:!?]|{v.people}|(?:in|please)\b))",
+            rf"(?:near|close\s+to|next\s+to|among|surrounded\s+by)\s+{_FELLOW}{terms}"
+            rf"(?=\s*(?:$|[,.;:!?]|{v.people}|(?:in|please)\b))",
         ),
         (
             "live_among",
-            rf"(?:live|living|lives)\s+(?:{among})\s+(?:(?:other|more|fellow)\s+)?{terms}"
-            rf"{v.not_amenity}",
+            rf"(?:live|living|lives)\s+(?:{among})\s+{_FELLOW}{terms}{v.not_amenity}",
         ),
     ]
 
@@ -267,6 +267,9 @@ def _colour_patterns(colours: str, v: Vocabulary) -> Patterns:
 
 
 def class_rules(protected: ProtectedClass, v: Vocabulary) -> list[Rule]:
+    """Every compiled rule of one class: away (and toward, unless `direction: away`) over its
+    terms, plus its colour words, languages and places of worship when it has them."""
+
     def compiled(patterns: Patterns, words: Sequence[str]) -> list[Rule]:
         triggers = first_words(words)
         return [
