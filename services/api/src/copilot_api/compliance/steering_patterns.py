@@ -37,7 +37,6 @@ class ProtectedClass:
         direction = spec.get("direction", "both")
         if direction not in ("both", "away"):
             raise ValueError(f"class {key}: direction must be both or away")
-        languages = tuple(spec.get("languages", ()))
         return cls(
             key=key,
             label=spec["label"],
@@ -45,18 +44,25 @@ class ProtectedClass:
             composition=bool(spec.get("composition", False)),
             direction=direction,
             hopa_exempt=bool(spec.get("hopa_exempt", False)),
-            terms=(*spec.get("terms", ()), *_speaker_terms(languages)),
+            terms=tuple(spec.get("terms", ())),
             ambiguous_terms=tuple(spec.get("ambiguous_terms", ())),
-            languages=languages,
+            languages=tuple(spec.get("languages", ())),
             worship=tuple(spec.get("worship", ())),
         )
 
-
-def _speaker_terms(languages: Sequence[str]) -> tuple[str, ...]:
-    """Language as the proxy for national origin: the people who speak it are the group, the
-    bare language word is not ("Spanish style home", "English garden")."""
-    forms = ("{} speaking", "{} speakers", "{} speaker", "non {} speaking", "native {} speakers")
-    return tuple(form.format(language) for language in languages for form in forms)
+    def group_pattern(self) -> str:
+        """The class's terms as one alternation. With languages, the people who speak them
+        join the group ("Spanish speaking", "native English speakers"); the bare language word
+        does not ("Spanish style home", "English garden")."""
+        alternatives = []
+        if self.languages:  # first: the longer phrase wins ("korean speaking", not "korean")
+            alternatives.append(
+                rf"(?<![\w+])(?:(?:non|native)\s+)?{any_phrase(self.languages)}\s+"
+                rf"(?:speaking|speakers?)(?![\w+])"
+            )
+        if self.terms:
+            alternatives.append(any_phrase(self.terms))
+        return "(?:" + "|".join(alternatives) + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,12 +283,13 @@ def class_rules(protected: ProtectedClass, v: Vocabulary) -> list[Rule]:
         ]
 
     rules: list[Rule] = []
-    if protected.terms:
-        terms = any_phrase(protected.terms)
-        patterns = _away_patterns(terms, protected, v)
+    if protected.terms or protected.languages:
+        group = protected.group_pattern()
+        patterns = _away_patterns(group, protected, v)
         if protected.direction == "both":
-            patterns += _toward_patterns(terms, protected, v)
-        rules += compiled(patterns, protected.terms)
+            patterns += _toward_patterns(group, protected, v)
+        # A speaker phrase always contains its language, so the languages are triggers too.
+        rules += compiled(patterns, [*protected.terms, *protected.languages])
     if protected.ambiguous_terms:
         colours = _colour_patterns(any_phrase(protected.ambiguous_terms), v)
         rules += compiled(colours, protected.ambiguous_terms)
