@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from copilot_api.compliance.phrases import normalize
+from copilot_api.compliance.phrases import load_rules, normalize
 from copilot_api.compliance.query_screening import (
+    QUERY_RULES_FILE,
     REFUSAL_EVENT,
+    build_query_rules,
     check_query,
     guard_query,
     query_rules,
@@ -197,3 +199,13 @@ def test_checking_a_query_is_fast() -> None:
         check_query(query)
     per_query_ms = (time.perf_counter() - started) * 1000 / len(queries)
     assert per_query_ms < 5
+
+
+def test_a_rule_file_with_an_unknown_direction_is_refused_by_name() -> None:
+    raw = dict(load_rules(QUERY_RULES_FILE))
+    raw["classes"] = {
+        **raw["classes"],
+        "religion": {**raw["classes"]["religion"], "direction": "in"},
+    }
+    with pytest.raises(ValueError, match=r"query_screening\.yaml: class religion: direction"):
+        build_query_rules(raw)

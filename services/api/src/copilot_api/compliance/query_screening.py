@@ -196,7 +196,8 @@ def _join(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
+def build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
+    """Compiled rules from the parsed rule file; a malformed file raises naming itself."""
     try:
         classes = {key: ProtectedClass.from_spec(key, spec) for key, spec in raw["classes"].items()}
     except ValueError as error:
@@ -224,4 +225,4 @@ def _build_query_rules(raw: Mapping[str, Any]) -> QueryRules:
 
 @functools.cache
 def query_rules() -> QueryRules:
-    return _build_query_rules(load_rules(QUERY_RULES_FILE))
+    return build_query_rules(load_rules(QUERY_RULES_FILE))
