@@ -11,11 +11,11 @@ import msgspec
 from pydantic import Field
 
 from copilot_api.ai.embeddings import EmbeddingError
+from copilot_api.compliance.query_screening import guard_query
 from copilot_api.listings.filters import FilterError, merge_filters, parse_filters
 from copilot_api.listings.parsing.model import ParsedQuery
 from copilot_api.listings.sorting import Sort, SortError, parse_sort
 from copilot_api.search.schemas import Compliance, SearchOutcome
-from copilot_api.security.fair_housing import guard_query
 from copilot_api.sessions.models import Turn
 from copilot_api.sessions.refine import RELATIVE_WORDS, PreviousResults, refine_filters
 from copilot_api.workflows.steps.base import StepContext, StepError, StepParams, StepType
