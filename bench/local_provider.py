@@ -112,7 +112,7 @@ async def _time(call: Callable[[], Awaitable[Any]], iterations: int) -> list[flo
 
 
 async def _bench(iterations: int) -> dict[str, Any]:
-    prompts = PromptRegistry.load(REPO_ROOT / "prompts")
+    prompts = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
     provider = LocalProvider()
     results: dict[str, Any] = {}
     for prompt_id, variables in VARIABLES.items():

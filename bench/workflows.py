@@ -80,9 +80,9 @@ def run(iterations: int) -> dict[str, Any]:
                 load_sample_data=False,
                 metrics_enabled=False,
                 log_level="WARNING",
-                prompts_dir=REPO_ROOT / "prompts",
-                workflows_dir=REPO_ROOT / "workflows",
-                experiments_file=REPO_ROOT / "experiments.yaml",
+                prompts_dir=REPO_ROOT / "definitions/prompts",
+                workflows_dir=REPO_ROOT / "definitions/workflows",
+                experiments_file=REPO_ROOT / "definitions/experiments.yaml",
             )
             with TestClient(create_app(settings)) as client:
                 client.headers["X-API-Key"] = key

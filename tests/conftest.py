@@ -83,7 +83,7 @@ def free_port() -> int:
 def definition_paths() -> dict[str, str]:
     """Absolute paths of the bundled definition files, for processes started outside the repo."""
     return {
-        "PROMPTS_DIR": str(REPO_ROOT / "prompts"),
-        "WORKFLOWS_DIR": str(REPO_ROOT / "workflows"),
-        "EXPERIMENTS_FILE": str(REPO_ROOT / "experiments.yaml"),
+        "PROMPTS_DIR": str(REPO_ROOT / "definitions/prompts"),
+        "WORKFLOWS_DIR": str(REPO_ROOT / "definitions/workflows"),
+        "EXPERIMENTS_FILE": str(REPO_ROOT / "definitions/experiments.yaml"),
     }

@@ -221,7 +221,7 @@ class LLMSection(Section):
         description="Seconds the breaker stays open before one trial call",
     )
     prompts_dir: Path = Field(
-        Path("prompts"),
+        Path("definitions/prompts"),
         alias="PROMPTS_DIR",
         description="Folder of versioned prompt templates (YAML)",
     )
@@ -229,7 +229,7 @@ class LLMSection(Section):
 
 class ExperimentsSection(Section):
     file: Path = Field(
-        Path("experiments.yaml"),
+        Path("definitions/experiments.yaml"),
         alias="EXPERIMENTS_FILE",
         description="A/B experiments definition file (YAML)",
     )
@@ -237,7 +237,7 @@ class ExperimentsSection(Section):
 
 class WorkflowsSection(Section):
     dir: Path = Field(
-        Path("workflows"),
+        Path("definitions/workflows"),
         alias="WORKFLOWS_DIR",
         description="Folder of declarative workflow definitions (YAML)",
     )
