@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import cache
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -588,6 +589,7 @@ class Settings(BaseSettings):
         return self
 
 
+@cache
 def section_models() -> dict[str, type[Section]]:
     """The sections of `Settings` by attribute name, in declaration order."""
     models: dict[str, type[Section]] = {}
@@ -597,6 +599,7 @@ def section_models() -> dict[str, type[Section]]:
     return models
 
 
+@cache
 def variable_paths() -> dict[str, tuple[str, str]]:
     """Every environment variable and where it lives: `{"DATABASE_URL": ("database", "url")}`."""
     return {
