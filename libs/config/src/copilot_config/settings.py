@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from functools import cache
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Self
 
