@@ -12,11 +12,11 @@ import pytest
 from copilot_api.ai.llm import LLMError, LLMRequest, LocalProvider, Message
 from copilot_api.ai.llm.local.market import cite
 from copilot_api.ai.prompts import PromptRegistry
-from copilot_api.security.fair_housing import review_generated_text
+from copilot_api.compliance.advertising_review import review_generated_text
 from tests.conftest import REPO_ROOT
 from tests.unit.ai.listings import COMPARABLES, STATISTICS, SUBJECT
 
-PROMPTS = PromptRegistry.load(REPO_ROOT / "prompts")
+PROMPTS = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
 
 
 def _run(prompt_id: str, variables: dict[str, Any], variant: str | None = None) -> str:

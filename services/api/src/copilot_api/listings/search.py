@@ -56,6 +56,10 @@ MAX_SEMANTIC_TERMS: Final = 32
 QUERY_CACHE_SIZE: Final = 2_048
 
 
+# What the result reports: the plan that ranked, or "sorted" when a sort ordered the page.
+PlanUsed = Literal["exact", "index", "sorted"]
+
+
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     listing: dict[str, Any]  # public fields only
@@ -75,7 +79,8 @@ class SearchResult:
     took_ms: float
     provider: str
     parser: str
-    plan: Plan
+    plan: PlanUsed
+    sort: Sort | None = None
 
 
 class SearchService:
@@ -129,16 +134,17 @@ class SearchService:
         they are the whole set (a session that already holds refined filters). `parsed` skips
         parsing (a workflow step already understood the query). `plan` forces the exact or
         index path (benchmarks and tests); by default the number of matches decides. `sort`
-        orders each tier by a field first (see sorting.py)."""
+        (else the parsed one) orders each tier by a field first (see sorting.py)."""
         started = time.perf_counter()
         parsed = parsed or await self.parse(query)
         chosen = list(filters) if replace_filters else merge_filters(parsed.filters, filters)
         effective = with_default_status(chosen)
+        order = sort or parsed.sort
         ranker = Ranker(
             vector=await self._vector(parsed.semantic_text or query),
             dimensions=self._embeddings.space.dimensions,
             terms=_text_terms(parsed.semantic_text),
-            sort=sort,
+            sort=order,
             switch=self._switch,
         )
         # A pipeline: BEGIN, the settings and the counts travel in one round trip.
@@ -161,7 +167,8 @@ class SearchService:
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             provider=self._embeddings.space.provider,
             parser=parsed.parser,
-            plan=chosen_plan,
+            plan="sorted" if order is not None else chosen_plan,
+            sort=order,
         )
 
     async def _vector(self, text: str) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
-from copilot_api.listings.sample_text import RemarkFacts, remarks
+from copilot_api.listings.samples.remarks import RemarkFacts, remarks
 
 DEFAULT_COUNT: Final = 2_400
 DEFAULT_SEED: Final = 20_240_601
