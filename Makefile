@@ -51,6 +51,23 @@ format: fmt
 docs: install ## Regenerate the README configuration table from copilot_config
 	$(RUN) python scripts/sync_config_docs.py
 
+# --- Load test (loadtest/locustfile.py): Locust, headless, CSV + HTML reports -------------------
+HOST ?=
+USERS ?= 10
+SPAWN_RATE ?= 5
+DURATION ?= 1m
+LOADTEST_REPORTS ?= .data/loadtest
+
+.PHONY: loadtest
+loadtest: install ## Load-test a stack: make loadtest HOST=https://... USERS=20 DURATION=2m (COPILOT_API_KEY)
+	@test -n "$(HOST)" || { echo "usage: make loadtest HOST=https://... [USERS=10] [DURATION=1m]" \
+	  "(COPILOT_API_KEY in the environment)" >&2; exit 2; }
+	@mkdir -p $(LOADTEST_REPORTS)
+	$(RUN) locust --locustfile loadtest/locustfile.py --headless --host $(HOST) \
+	  --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(DURATION) --only-summary \
+	  --csv $(LOADTEST_REPORTS)/locust --html $(LOADTEST_REPORTS)/report.html
+	@echo "reports: $(LOADTEST_REPORTS)/locust_stats.csv, $(LOADTEST_REPORTS)/report.html"
+
 # --- Delivery: image, compose stack, deploys (README, "Operations") -------------------------
 IMAGE ?= realtor-ai-copilot/api
 TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)

@@ -59,13 +59,13 @@ def drive_traffic(base: str, key: str, throttled_key: str) -> None:
             found += [item["listing"]["ListingKey"] for item in response.json()["results"]]
         assert found, "the sample listings answer none of the sample queries"
         assert client.get(f"/api/listings/{found[0]}").status_code == 200
-        for workflow, payload in [
-            ("listing_description", {"listing_key": found[0]}),
-            ("market_analysis", {"listing_key": found[0]}),
-            ("client_followup", {"listing_keys": found[:2], "client_name": "Dana"}),
-            ("listing_description", {"listing_key": "NO-SUCH-LISTING"}),  # a failed execution
+        for workflow, body in [
+            ("listing_description", {"input": {"listing_key": found[0]}}),
+            ("market_analysis", {"input": {"listing_key": found[0]}}),
+            ("client_followup", {"input": {"listing_keys": found[:2]}, "session_id": session}),
+            ("listing_description", {"input": {"listing_key": "NO-SUCH-LISTING"}}),  # fails
         ]:
-            response = client.post(f"/api/workflows/{workflow}/execute", json={"input": payload})
+            response = client.post(f"/api/workflows/{workflow}/execute", json=body)
             assert response.status_code < 500, response.text
         assert client.get("/api/workflows", headers={"X-API-Key": ""}).status_code == 401
     with httpx.Client(base_url=base, headers={"X-API-Key": throttled_key}, timeout=30) as client:
