@@ -44,7 +44,7 @@ def require_api_key(environment: Environment, **_: Any) -> None:
         raise SystemExit(f"locust: set {API_KEY_VARIABLE} to an API key (search, workflows)")
 
 
-events.init.add_listener(require_api_key)
+events.init.add_listener(require_api_key)  # type: ignore[no-untyped-call]  # untyped in Locust
 
 
 class Agent(HttpUser):
