@@ -7,7 +7,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help install run dev test lint fmt format docs
+.PHONY: help install run dev test lint fmt format docs client
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -15,7 +15,8 @@ help: ## List the targets
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet --break-system-packages uv
 
-.venv/.synced: uv.lock pyproject.toml libs/config/pyproject.toml services/api/pyproject.toml platform/pyproject.toml | $(UV)
+.venv/.synced: uv.lock pyproject.toml libs/config/pyproject.toml services/api/pyproject.toml \
+  platform/pyproject.toml clients/python/pyproject.toml | $(UV)
 	$(UV) sync --frozen
 	@touch $@
 
@@ -50,6 +51,9 @@ format: fmt
 
 docs: install ## Regenerate the README configuration table from copilot_config
 	$(RUN) python scripts/sync_config_docs.py
+
+client: install ## Regenerate the typed Python client (clients/python) from the API's OpenAPI
+	$(RUN) python scripts/generate_client.py
 
 # --- Load test (loadtest/locustfile.py): Locust, headless, CSV + HTML reports -------------------
 HOST ?=
