@@ -102,10 +102,10 @@ docker-down: ## Stop the compose stack, every profile (volumes are kept)
 docker-logs: ## Follow the compose logs (SERVICE=app for one service)
 	$(COMPOSE) logs -f $(SERVICE)
 
-preview: ## pulumi preview: make preview STACK=staging|production
+preview: ## pulumi preview with the policy pack: make preview STACK=staging|production
 	@case "$(STACK)" in staging|production) ;; \
 	  *) echo "usage: make preview STACK=staging|production (got '$(STACK)')" >&2; exit 2 ;; esac
-	pulumi preview --stack $(STACK) --diff --cwd $(CURDIR)
+	pulumi preview --stack $(STACK) --diff --policy-pack platform/policy --cwd $(CURDIR)
 
 deploy-staging: ## Test, deploy and verify staging; rolls back on failure
 	scripts/deploy.sh deploy staging

@@ -9,8 +9,8 @@ with a domain must serve HTTPS.
 
 from __future__ import annotations
 
-from tests.platform.policies import data, monitoring, network, secrets, service
-from tests.platform.policies.base import Policy, StackFacts
+from copilot_platform.policies import data, monitoring, network, secrets, service
+from copilot_platform.policies.base import Policy, StackFacts
 
 __all__ = ["Policy", "StackFacts", "policies_for"]
 

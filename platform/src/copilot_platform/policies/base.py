@@ -26,7 +26,7 @@ RDS = "aws:rds/instance:Instance"
 RDS_PARAMETERS = "aws:rds/parameterGroup:ParameterGroup"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
 KMS_KEY = "aws:kms/key:Key"
-SECRET = "aws:secretsmanager/secret:Secret"
+SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 - a resource type, not a secret
 CLUSTER = "aws:ecs/cluster:Cluster"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -50,7 +50,7 @@ TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
-RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"  # noqa: S105 - a type
 
 TLS13_POLICIES = frozenset(
     {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from tests.platform.policies.base import (
+from copilot_platform.policies.base import (
     ECR_LIFECYCLE,
     ECR_REPOSITORY,
     IMAGE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 
-from tests.platform.policies.base import (
+from copilot_platform.policies.base import (
     ALARM,
     AWS_NAMESPACES,
     DASHBOARD,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from tests.platform.policies.base import (
+from copilot_platform.policies.base import (
     DATA_PORTS,
     DEFAULT_SG,
     EGRESS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from copilot_config import env_contract
-from tests.platform.policies.base import (
+from copilot_platform.policies.base import (
     EXTRA_CONTAINER_SECRETS,
     KMS_KEY,
     SECRET,
@@ -84,7 +84,7 @@ def _container_values(environment: str, port: int) -> Callable[[Inputs], Iterabl
     expected = {
         "ENVIRONMENT": environment,
         "WORKERS": "4",
-        "HOST": "0.0.0.0",
+        "HOST": "0.0.0.0",  # noqa: S104 - the container must listen on its interface
         "PORT": str(port),
         "LOAD_SAMPLE_DATA": "false",
         "DEBUG": "false",

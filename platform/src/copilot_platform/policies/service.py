@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from copilot_config.health import HEALTH_PATH, READINESS_PATH
-from tests.platform.policies.base import (
+from copilot_platform.policies.base import (
     BUCKET_ENCRYPTION,
     BUCKET_POLICY,
     BUCKET_PUBLIC_ACCESS,
@@ -75,7 +75,7 @@ def _read_only_root(inputs: Inputs) -> Iterable[str]:
         for mount in definition.get("mountPoints", [])
         if mount.get("sourceVolume") in volumes and not mount.get("readOnly")
     ]
-    if not any(mount.get("containerPath") == "/tmp" for mount in mounts):
+    if not any(mount.get("containerPath") == "/tmp" for mount in mounts):  # noqa: S108
         yield "no writable tmp volume mounted at /tmp"
 
 
