@@ -6,7 +6,7 @@ Per simulated agent, by weight: natural-language property searches (the sample q
 types, some refining a conversation session), reads of listings the searches returned, workflow
 executions (listing description, market analysis, client follow-up) and the health probes a load
 balancer sends. The key needs the `search` and `workflows` scopes and a per-key rate limit above
-the load (`copilot keys create --per-minute ...`), else the 429s count as failures.
+the load (`copilot keys create --rate-limit-per-minute N`), else the 429s count as failures.
 """
 
 from __future__ import annotations
