@@ -32,8 +32,6 @@ def test_the_committed_client_matches_a_fresh_generation(tmp_path: Path) -> None
     fresh, committed = files_under(tmp_path), files_under(CLIENT_DIR)
     assert "src/copilot_client/api/search/api_property_search_property_search.py" in fresh
     drift = sorted(
-        name
-        for name in fresh.keys() | committed.keys()
-        if fresh.get(name) != committed.get(name)
+        name for name in fresh.keys() | committed.keys() if fresh.get(name) != committed.get(name)
     )
     assert not drift, f"clients/python is out of date, run `make client`: {drift}"
