@@ -3,9 +3,9 @@
     COPILOT_API_KEY=cpk_... make loadtest HOST=https://staging.example.com USERS=50 DURATION=5m
 
 Per simulated agent, by weight: natural-language property searches (the sample queries an agent
-types, some refining a conversation session), reads of listings the searches returned, workflow
-executions (listing description, market analysis, client follow-up) and the health probes a load
-balancer sends. The key needs the `search` and `workflows` scopes and a per-key rate limit above
+types, some refining a conversation session; each opens its best match), reads of listings the
+searches returned, workflow executions (listing description, market analysis, client follow-up)
+and the health probes a load balancer sends. The key needs the `search` and `workflows` scopes and a per-key rate limit above
 the load (`copilot keys create --rate-limit-per-minute N`), else the 429s count as failures.
 """
 
@@ -122,3 +122,5 @@ class Agent(HttpUser):
             # Keep a bounded set of recently seen listings to read and describe.
             self.listing_keys = (keys + self.listing_keys)[:20]
             response.success()
+        if keys:  # an agent opens the best match before answering its user
+            self.client.get(f"/api/listings/{keys[0]}", name="/api/listings/{listing_key}")
