@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -82,36 +83,38 @@ def openai_failing() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def wait_for_scrapes(prometheus: str, jobs: int) -> None:
-    """Until every target is up and has been scraped a few times after the traffic."""
+def after(timestamp: object, since: float) -> bool:
+    """Prometheus' RFC 3339 time is in a later second than `since` (epoch seconds)."""
+    return str(timestamp)[:19] > time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(since))
 
-    def ready() -> bool:
-        up = api(prometheus, "query", query="sum_over_time(up[10s]) >= 4")["result"]
-        return len(up) == jobs
+
+def wait_for_scrapes(prometheus: str, since: float) -> None:
+    """Until every target is up and was scraped after `since` (the end of the traffic)."""
+
+    def targets() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = api(prometheus, "targets")["activeTargets"]
+        return found
+
+    def scraped() -> bool:
+        return all(t["health"] == "up" and after(t["lastScrape"], since) for t in targets())
 
     try:
-        wait_until(ready, 30, "four successful scrapes of every target")
+        wait_until(scraped, 30, "a scrape of every target after the traffic")
     except AssertionError as timeout:
-        targets = api(prometheus, "targets")["activeTargets"]
-        health = {t["labels"]["job"]: (t["health"], t["lastError"]) for t in targets}
+        health = {t["labels"]["job"]: (t["health"], t["lastError"]) for t in targets()}
         raise AssertionError(f"{timeout}: {health}") from None
 
 
-def wait_for_rule_evaluations(prometheus: str, since: float) -> list[dict[str, object]]:
-    def evaluated() -> list[dict[str, object]]:
-        groups = api(prometheus, "rules")["groups"]
-        return [rule for group in groups for rule in group["rules"]]
+def wait_for_rule_evaluations(prometheus: str, since: float) -> list[dict[str, Any]]:
+    def rules() -> list[dict[str, Any]]:
+        return [rule for group in api(prometheus, "rules")["groups"] for rule in group["rules"]]
 
-    def all_evaluated_since() -> bool:
-        rules = evaluated()
-        return bool(rules) and all(
-            str(rule["lastEvaluation"])[:19]
-            > time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(since))
-            for rule in rules
-        )
+    def evaluated() -> bool:
+        found = rules()
+        return bool(found) and all(after(rule["lastEvaluation"], since) for rule in found)
 
-    wait_until(all_evaluated_since, 20, "an evaluation of every rule")
-    return evaluated()
+    wait_until(evaluated, 20, "an evaluation of every rule after the scrapes")
+    return rules()
 
 
 def label_values_of(prometheus: str) -> Callable[[str, str | None], list[str]]:
@@ -151,10 +154,10 @@ def test_every_panel_and_rule_on_a_real_prometheus(
         ):
             targets = {"copilot-api": base.removeprefix("http://"), **exporter_targets}
             with prometheus_for(targets, tmp_path) as prometheus:
-                started = time.time()
                 drive_traffic(base, key, throttled)
-                wait_for_scrapes(prometheus, len(targets))
-                rules = wait_for_rule_evaluations(prometheus, started)
+                traffic_done = time.time()
+                wait_for_scrapes(prometheus, traffic_done)
+                rules = wait_for_rule_evaluations(prometheus, time.time())
                 queries = list(panel_queries(SCRAPE_INTERVAL_S, label_values_of(prometheus)))
                 empty = [q.source for q in queries if not evaluate(prometheus, q)]
                 recorded = {
