@@ -41,6 +41,9 @@ from .search_request import SearchRequest
 from .search_response import SearchResponse
 from .search_result_out import SearchResultOut
 from .search_result_out_listing import SearchResultOutListing
+from .sort_in import SortIn
+from .sort_out import SortOut
+from .understanding import Understanding
 
 __all__ = (
     "ApiExecutionsExecutionIdGetExecutionResponse200",
@@ -84,4 +87,7 @@ __all__ = (
     "SearchResponse",
     "SearchResultOut",
     "SearchResultOutListing",
+    "SortIn",
+    "SortOut",
+    "Understanding",
 )

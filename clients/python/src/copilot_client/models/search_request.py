@@ -13,6 +13,7 @@ from typing import cast
 
 if TYPE_CHECKING:
   from ..models.filter_in import FilterIn
+  from ..models.sort_in import SortIn
 
 
 
@@ -31,6 +32,7 @@ class SearchRequest:
             limit (int | Unset):  Default: 10.
             offset (int | Unset):  Default: 0.
             session_id (None | str | Unset):
+            sort (None | SortIn | Unset):
      """
 
     query: str
@@ -38,6 +40,7 @@ class SearchRequest:
     limit: int | Unset = 10
     offset: int | Unset = 0
     session_id: None | str | Unset = UNSET
+    sort: None | SortIn | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -46,6 +49,7 @@ class SearchRequest:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.filter_in import FilterIn # noqa: PLC0415
+        from ..models.sort_in import SortIn # noqa: PLC0415
         query = self.query
 
         filters: list[dict[str, Any]] | None | Unset
@@ -71,6 +75,14 @@ class SearchRequest:
         else:
             session_id = self.session_id
 
+        sort: dict[str, Any] | None | Unset
+        if isinstance(self.sort, Unset):
+            sort = UNSET
+        elif isinstance(self.sort, SortIn):
+            sort = self.sort.to_dict()
+        else:
+            sort = self.sort
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -85,6 +97,8 @@ class SearchRequest:
             field_dict["offset"] = offset
         if session_id is not UNSET:
             field_dict["session_id"] = session_id
+        if sort is not UNSET:
+            field_dict["sort"] = sort
 
         return field_dict
 
@@ -93,6 +107,7 @@ class SearchRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.filter_in import FilterIn # noqa: PLC0415
+        from ..models.sort_in import SortIn # noqa: PLC0415
         d = dict(src_dict)
         query = d.pop("query")
 
@@ -135,12 +150,33 @@ class SearchRequest:
         session_id = _parse_session_id(d.pop("session_id", UNSET))
 
 
+        def _parse_sort(data: object) -> None | SortIn | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                sort_type_0 = SortIn.from_dict(data)
+
+
+
+                return sort_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SortIn | Unset, data)
+
+        sort = _parse_sort(d.pop("sort", UNSET))
+
+
         search_request = cls(
             query=query,
             filters=filters,
             limit=limit,
             offset=offset,
             session_id=session_id,
+            sort=sort,
         )
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
   from ..models.compliance import Compliance
   from ..models.filter_out import FilterOut
   from ..models.search_result_out import SearchResultOut
+  from ..models.sort_out import SortOut
+  from ..models.understanding import Understanding
 
 
 
@@ -37,9 +39,11 @@ class SearchResponse:
             query (str):
             results (list[SearchResultOut]):
             semantic_query (str):
+            sort (None | SortOut):
             took_ms (float):
             total (int):
             total_relation (str):
+            understanding (Understanding):
             session_id (None | str | Unset):
      """
 
@@ -52,9 +56,11 @@ class SearchResponse:
     query: str
     results: list[SearchResultOut]
     semantic_query: str
+    sort: None | SortOut
     took_ms: float
     total: int
     total_relation: str
+    understanding: Understanding
     session_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -66,6 +72,8 @@ class SearchResponse:
         from ..models.compliance import Compliance # noqa: PLC0415
         from ..models.filter_out import FilterOut # noqa: PLC0415
         from ..models.search_result_out import SearchResultOut # noqa: PLC0415
+        from ..models.sort_out import SortOut # noqa: PLC0415
+        from ..models.understanding import Understanding # noqa: PLC0415
         compliance = self.compliance.to_dict()
 
         execution_id = self.execution_id
@@ -96,11 +104,19 @@ class SearchResponse:
 
         semantic_query = self.semantic_query
 
+        sort: dict[str, Any] | None
+        if isinstance(self.sort, SortOut):
+            sort = self.sort.to_dict()
+        else:
+            sort = self.sort
+
         took_ms = self.took_ms
 
         total = self.total
 
         total_relation = self.total_relation
+
+        understanding = self.understanding.to_dict()
 
         session_id: None | str | Unset
         if isinstance(self.session_id, Unset):
@@ -121,9 +137,11 @@ class SearchResponse:
             "query": query,
             "results": results,
             "semantic_query": semantic_query,
+            "sort": sort,
             "took_ms": took_ms,
             "total": total,
             "total_relation": total_relation,
+            "understanding": understanding,
         })
         if session_id is not UNSET:
             field_dict["session_id"] = session_id
@@ -137,6 +155,8 @@ class SearchResponse:
         from ..models.compliance import Compliance # noqa: PLC0415
         from ..models.filter_out import FilterOut # noqa: PLC0415
         from ..models.search_result_out import SearchResultOut # noqa: PLC0415
+        from ..models.sort_out import SortOut # noqa: PLC0415
+        from ..models.understanding import Understanding # noqa: PLC0415
         d = dict(src_dict)
         compliance = Compliance.from_dict(d.pop("compliance"))
 
@@ -187,11 +207,34 @@ class SearchResponse:
 
         semantic_query = d.pop("semantic_query")
 
+        def _parse_sort(data: object) -> None | SortOut:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                sort_type_0 = SortOut.from_dict(data)
+
+
+
+                return sort_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SortOut, data)
+
+        sort = _parse_sort(d.pop("sort"))
+
+
         took_ms = d.pop("took_ms")
 
         total = d.pop("total")
 
         total_relation = d.pop("total_relation")
+
+        understanding = Understanding.from_dict(d.pop("understanding"))
+
+
+
 
         def _parse_session_id(data: object) -> None | str | Unset:
             if data is None:
@@ -213,9 +256,11 @@ class SearchResponse:
             query=query,
             results=results,
             semantic_query=semantic_query,
+            sort=sort,
             took_ms=took_ms,
             total=total,
             total_relation=total_relation,
+            understanding=understanding,
             session_id=session_id,
         )
 

@@ -121,10 +121,12 @@ def sync_detailed(
 ) -> Response[ErrorBody | SearchResponse]:
     """ Search listings in natural language
 
-     Parses the query into RESO filters (shown in `filters`), keeps only listings that meet every filter
-    (listings whose tested field is null come last, marked `unknown`), and ranks them by semantic
-    similarity fused with full-text rank. `filters` in the request add to the parsed ones; one on a
-    field replaces the parsed filters on that field.
+     Parses the query into RESO filters (shown in `filters`) and an optional order (`sort`: "cheapest",
+    "newest"), keeps only listings that meet every filter (listings whose tested field is null come
+    last, marked `unknown`), and orders them by the sort, else by semantic similarity fused with full-
+    text rank. `understanding` shows how the query was read, including the words it ignored. `filters`
+    in the request add to the parsed ones; one on a field replaces the parsed filters on that field;
+    `sort` replaces the parsed order.
 
     Args:
         body (SearchRequest):
@@ -157,10 +159,12 @@ def sync(
 ) -> ErrorBody | SearchResponse | None:
     """ Search listings in natural language
 
-     Parses the query into RESO filters (shown in `filters`), keeps only listings that meet every filter
-    (listings whose tested field is null come last, marked `unknown`), and ranks them by semantic
-    similarity fused with full-text rank. `filters` in the request add to the parsed ones; one on a
-    field replaces the parsed filters on that field.
+     Parses the query into RESO filters (shown in `filters`) and an optional order (`sort`: "cheapest",
+    "newest"), keeps only listings that meet every filter (listings whose tested field is null come
+    last, marked `unknown`), and orders them by the sort, else by semantic similarity fused with full-
+    text rank. `understanding` shows how the query was read, including the words it ignored. `filters`
+    in the request add to the parsed ones; one on a field replaces the parsed filters on that field;
+    `sort` replaces the parsed order.
 
     Args:
         body (SearchRequest):
@@ -188,10 +192,12 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | SearchResponse]:
     """ Search listings in natural language
 
-     Parses the query into RESO filters (shown in `filters`), keeps only listings that meet every filter
-    (listings whose tested field is null come last, marked `unknown`), and ranks them by semantic
-    similarity fused with full-text rank. `filters` in the request add to the parsed ones; one on a
-    field replaces the parsed filters on that field.
+     Parses the query into RESO filters (shown in `filters`) and an optional order (`sort`: "cheapest",
+    "newest"), keeps only listings that meet every filter (listings whose tested field is null come
+    last, marked `unknown`), and orders them by the sort, else by semantic similarity fused with full-
+    text rank. `understanding` shows how the query was read, including the words it ignored. `filters`
+    in the request add to the parsed ones; one on a field replaces the parsed filters on that field;
+    `sort` replaces the parsed order.
 
     Args:
         body (SearchRequest):
@@ -224,10 +230,12 @@ async def asyncio(
 ) -> ErrorBody | SearchResponse | None:
     """ Search listings in natural language
 
-     Parses the query into RESO filters (shown in `filters`), keeps only listings that meet every filter
-    (listings whose tested field is null come last, marked `unknown`), and ranks them by semantic
-    similarity fused with full-text rank. `filters` in the request add to the parsed ones; one on a
-    field replaces the parsed filters on that field.
+     Parses the query into RESO filters (shown in `filters`) and an optional order (`sort`: "cheapest",
+    "newest"), keeps only listings that meet every filter (listings whose tested field is null come
+    last, marked `unknown`), and orders them by the sort, else by semantic similarity fused with full-
+    text rank. `understanding` shows how the query was read, including the words it ignored. `filters`
+    in the request add to the parsed ones; one on a field replaces the parsed filters on that field;
+    `sort` replaces the parsed order.
 
     Args:
         body (SearchRequest):
