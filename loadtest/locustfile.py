@@ -5,8 +5,9 @@
 Per simulated agent, by weight: natural-language property searches (the sample queries an agent
 types, some refining a conversation session; each opens its best match), reads of listings the
 searches returned, workflow executions (listing description, market analysis, client follow-up)
-and the health probes a load balancer sends. The key needs the `search` and `workflows` scopes and a per-key rate limit above
-the load (`copilot keys create --rate-limit-per-minute N`), else the 429s count as failures.
+and the health probes a load balancer sends. The key needs the `search` and `workflows` scopes
+and a per-key rate limit above the load (`copilot keys create --rate-limit-per-minute N`), else
+the 429s count as failures.
 """
 
 from __future__ import annotations
