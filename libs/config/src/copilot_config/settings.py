@@ -238,6 +238,12 @@ class SecuritySection(BaseModel):
     max_query_string_length: int = Field(
         4096, ge=256, le=65_536, description="Longest query string in characters (414 beyond)"
     )
+    max_json_depth: int = Field(
+        32,
+        ge=2,
+        le=256,
+        description="Deepest nesting of arrays/objects accepted in a JSON body (400 beyond)",
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

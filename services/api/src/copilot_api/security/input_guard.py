@@ -1,0 +1,120 @@
+"""Refuse client input the service cannot store, before any handler or query sees it.
+
+PostgreSQL stores neither NUL (U+0000) in `text` / `jsonb` nor unpaired surrogates (not UTF-8):
+such input used to surface as a psycopg `DataError` and a 500. Every entry point is checked
+here, in one place, so a new route cannot forget it:
+
+- the path (so path parameters such as a ListingKey), the query string and header values, by
+  `InputGuardMiddleware` before authentication;
+- JSON bodies, by `GuardedRequest.json()` (the one decoder every `JSONBody` goes through), which
+  also limits nesting: a deep body is refused with 400 instead of a `RecursionError` and a 500.
+
+Refusals are 400 with code `invalid_characters` or `json_too_deep` and say where the input was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from litestar import Request
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from copilot_api.errors import ApiError
+from copilot_api.state import SETTINGS
+from copilot_config import Settings
+
+INVALID_CHARACTERS = "invalid_characters"
+JSON_TOO_DEEP = "json_too_deep"
+
+
+def unstorable_reason(text: str) -> str | None:
+    """Why PostgreSQL cannot store `text`, or None when it can."""
+    if "\x00" in text:
+        return "a NUL character (U+0000)"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "an unpaired surrogate (U+D800-U+DFFF)"
+    return None
+
+
+def _refuse(where: str, reason: str) -> ApiError:
+    # `where` may hold the offending key itself: escape it rather than echo the character.
+    shown = where.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
+    return ApiError(
+        400,
+        INVALID_CHARACTERS,
+        f"The {shown} contains {reason}, which cannot be stored.",
+        details={"location": shown},
+    )
+
+
+def check_text(text: str, where: str) -> None:
+    reason = unstorable_reason(text)
+    if reason is not None:
+        raise _refuse(where, reason)
+
+
+def check_json_value(value: Any, max_depth: int) -> None:
+    """Walks a decoded JSON value without recursion: every key and string storable, nesting at
+    most `max_depth` containers deep. Errors name the place as a JSON pointer."""
+    pending: list[tuple[Any, int, str]] = [(value, 0, "")]
+    while pending:
+        item, depth, pointer = pending.pop()
+        if isinstance(item, str):
+            check_text(item, f"body field {pointer or '/'}")
+        elif isinstance(item, dict | list):
+            if depth >= max_depth:
+                raise _too_deep(max_depth)
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    child_pointer = f"{pointer}/{key}"
+                    check_text(str(key), f"body key {child_pointer}")
+                    pending.append((child, depth + 1, child_pointer))
+            else:
+                pending.extend(
+                    (child, depth + 1, f"{pointer}/{index}") for index, child in enumerate(item)
+                )
+
+
+def _too_deep(max_depth: int) -> ApiError:
+    return ApiError(
+        400,
+        JSON_TOO_DEEP,
+        f"The JSON body is nested more than {max_depth} levels deep.",
+        details={"max_depth": max_depth},
+    )
+
+
+class GuardedRequest(Request[Any, Any, Any]):
+    """The app's request class: `json()` refuses over-deep bodies and unstorable strings."""
+
+    async def json(self) -> Any:
+        settings: Settings = self.app.state[SETTINGS]
+        max_depth = settings.max_json_depth
+        try:
+            value = await super().json()
+        except RecursionError:  # deeper than the decoder can go at all
+            raise _too_deep(max_depth) from None
+        check_json_value(value, max_depth)
+        return value
+
+
+class InputGuardMiddleware(ASGIMiddleware):
+    """Path, query string and header values: no NUL, no unpaired surrogate."""
+
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        check_text(scope["path"], "path")
+        query = scope.get("query_string", b"")
+        if b"\x00" in unquote_to_bytes(query.replace(b"+", b" ")):
+            raise _refuse("query string", "a NUL character (U+0000)")
+        for name, value in scope["headers"]:
+            if b"\x00" in value:
+                raise _refuse(f"{name.decode('latin-1')} header", "a NUL character (U+0000)")
+        await next_app(scope, receive, send)
