@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from copilot_api.errors import ApiError
-from copilot_api.security.input_guard import check_json_value, unstorable_reason
+from copilot_api.security.input_guard import check_json_value
+from copilot_api.storage.text import unstorable_reason
 
 
 @pytest.mark.parametrize(
@@ -16,8 +17,8 @@ from copilot_api.security.input_guard import check_json_value, unstorable_reason
         ("plain", None),
         ("Montréal 🏠", None),
         ("a\x00b", "a NUL character (U+0000)"),
-        ("a\ud800", "an unpaired surrogate (U+D800-U+DFFF)"),
-        ("\udfff", "an unpaired surrogate (U+D800-U+DFFF)"),
+        ("a\ud800", "an unpaired surrogate or undecodable byte"),
+        ("\udfff", "an unpaired surrogate or undecodable byte"),
     ],
 )
 def test_unstorable_reason(text: str, reason: str | None) -> None:

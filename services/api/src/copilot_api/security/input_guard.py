@@ -24,27 +24,15 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from copilot_api.errors import ApiError
 from copilot_api.state import SETTINGS
+from copilot_api.storage.text import find_unstorable, printable, unstorable_reason
 from copilot_config import Settings
 
 INVALID_CHARACTERS = "invalid_characters"
 JSON_TOO_DEEP = "json_too_deep"
 
 
-def unstorable_reason(text: str) -> str | None:
-    """Why PostgreSQL cannot store `text`, or None when it can."""
-    if "\x00" in text:
-        return "a NUL character (U+0000)"
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return "an unpaired surrogate (U+D800-U+DFFF)"
-    return None
-
-
 def _refuse(where: str, reason: str) -> ApiError:
-    # `where` may hold the offending key itself: escape it rather than echo the character.
-    shown = where.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
+    shown = printable(where)  # `where` may hold the offending key itself: never echo it raw
     return ApiError(
         400,
         INVALID_CHARACTERS,
@@ -60,25 +48,20 @@ def check_text(text: str, where: str) -> None:
 
 
 def check_json_value(value: Any, max_depth: int) -> None:
-    """Walks a decoded JSON value without recursion: every key and string storable, nesting at
-    most `max_depth` containers deep. Errors name the place as a JSON pointer."""
-    pending: list[tuple[Any, int, str]] = [(value, 0, "")]
+    """Nesting at most `max_depth` containers deep, then every key and string storable; errors
+    name the place as a JSON pointer."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
-        item, depth, pointer = pending.pop()
-        if isinstance(item, str):
-            check_text(item, f"body field {pointer or '/'}")
-        elif isinstance(item, dict | list):
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
             if depth >= max_depth:
                 raise _too_deep(max_depth)
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    child_pointer = f"{pointer}/{key}"
-                    check_text(str(key), f"body key {child_pointer}")
-                    pending.append((child, depth + 1, child_pointer))
-            else:
-                pending.extend(
-                    (child, depth + 1, f"{pointer}/{index}") for index, child in enumerate(item)
-                )
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    found = find_unstorable(value)
+    if found is not None:
+        pointer, is_key, reason = found
+        raise _refuse(f"body {'key' if is_key else 'field'} {pointer}", reason)
 
 
 def _too_deep(max_depth: int) -> ApiError:
