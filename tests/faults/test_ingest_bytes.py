@@ -25,7 +25,7 @@ def _line(key: str, **fields: object) -> bytes:
 
 JSONL = _jsonl(
     b"\xef\xbb\xbf" + _line("J1"),  # BOM before the first (valid) row
-    _line("J2", PublicRemarks="caf\u00e9").replace("\\u00e9".encode(), b"\xe9"),  # Latin-1
+    _line("J2", PublicRemarks="caf\u00e9").replace(b"\\u00e9", b"\xe9"),  # Latin-1
     _line("J3"),
     _line("J4", PublicRemarks="nul \u0000 inside"),  # \u0000 escape
     _line("J5", **{"Note\u0000": "x"}),  # NUL in a field name

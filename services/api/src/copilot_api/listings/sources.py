@@ -70,9 +70,8 @@ def read_records(
 
 def read_jsonl(path: Path) -> Iterator[SourceRecord]:
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if number == 1:
-                line = line.removeprefix(_BOM)
+        for number, raw in enumerate(handle, start=1):
+            line = raw.removeprefix(_BOM) if number == 1 else raw
             if not line.strip():
                 continue
             try:
