@@ -238,6 +238,13 @@ class SecuritySection(BaseModel):
     max_query_string_length: int = Field(
         4096, ge=256, le=65_536, description="Longest query string in characters (414 beyond)"
     )
+    auth_failures_per_minute: int = Field(
+        20,
+        ge=1,
+        le=100_000,
+        description="Failed API-key attempts one client IP may make in a rolling minute; the "
+        "next gets 429 and the IP is blocked until the oldest failure is a minute old",
+    )
     max_json_depth: int = Field(
         32,
         ge=2,

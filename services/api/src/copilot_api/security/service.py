@@ -15,6 +15,7 @@ from typing import Literal
 from redis.asyncio import Redis
 
 from copilot_api.security import store
+from copilot_api.security.auth_throttle import FailedAuthThrottle
 from copilot_api.security.client_ip import Network
 from copilot_api.security.keys import matches, prefix_of
 from copilot_api.security.rate_limit import Decision, RateLimiter
@@ -40,6 +41,7 @@ class SecurityPolicy:
     max_query_string_length: int
     requests_per_minute: int
     requests_per_hour: int
+    auth_failures_per_minute: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecurityPolicy:
@@ -48,6 +50,7 @@ class SecurityPolicy:
             max_query_string_length=settings.max_query_string_length,
             requests_per_minute=settings.rate_limit_requests_per_minute,
             requests_per_hour=settings.rate_limit_requests_per_hour,
+            auth_failures_per_minute=settings.auth_failures_per_minute,
         )
 
 
@@ -103,6 +106,7 @@ class SecurityService:
         self.policy = policy
         self.database = database
         self.limiter = limiter or RateLimiter(redis)
+        self.auth_throttle = FailedAuthThrottle(redis, policy.auth_failures_per_minute)
         self.usage = UsageRecorder(database)
 
     async def authenticate(self, presented: str | None) -> ApiKey:
