@@ -23,7 +23,8 @@ def test_blocks_after_the_limit_and_unblocks_when_the_window_moves() -> None:
         assert [await throttle.record_failure("10.0.0.1") for _ in range(3)] == [None] * 3
         assert await throttle.retry_after("10.0.0.1") is None
         blocked_for = await throttle.record_failure("10.0.0.1")
-        assert blocked_for is not None and 1 <= blocked_for <= 60
+        assert blocked_for is not None
+        assert 1 <= blocked_for <= 60
         assert await throttle.retry_after("10.0.0.1") == blocked_for
         assert await throttle.retry_after("10.0.0.2") is None  # another client
         assert await throttle.record_failure("10.0.0.2") is None
