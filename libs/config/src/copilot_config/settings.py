@@ -57,6 +57,11 @@ class AppSection(BaseModel):
         False, description="Verbose errors; must be false in staging and production"
     )
     log_level: LogLevel = Field("INFO", description="Lowest log level written")
+    api_docs_enabled: bool | None = Field(
+        None,
+        description="Serve the OpenAPI document and its UIs under /docs; unset: on, except with "
+        "ENVIRONMENT=production",
+    )
     data_dir: Path = Field(
         Path(".data"), description="Where the embedded database and local logs live"
     )
@@ -295,6 +300,11 @@ class ObservabilitySection(BaseModel):
         True,
         description="Record metrics and serve /metrics; false switches the instrumentation off",
     )
+    metrics_bearer_token: SecretStr | None = Field(
+        None,
+        description="Prometheus must send `Authorization: Bearer <token>` to read /metrics; "
+        "unset: /metrics is open, except with ENVIRONMENT=production where it is not served",
+    )
     metrics_multiprocess_dir: Path | None = Field(
         None,
         description="Where each worker writes its metrics so /metrics sums every worker; unset: "
@@ -364,6 +374,21 @@ class Settings(
         if self.load_sample_data is None:
             return self.environment is Environment.DEVELOPMENT
         return self.load_sample_data
+
+    @property
+    def serves_api_docs(self) -> bool:
+        if self.api_docs_enabled is None:
+            return self.environment is not Environment.PRODUCTION
+        return self.api_docs_enabled
+
+    @property
+    def serves_metrics(self) -> bool:
+        """/metrics is served when metrics are on, unless production has no token for it."""
+        if not self.metrics_enabled:
+            return False
+        return self.metrics_bearer_token is not None or (
+            self.environment is not Environment.PRODUCTION
+        )
 
     @property
     def uses_embedded_database(self) -> bool:

@@ -50,12 +50,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         state=_initial_state(settings),
         exception_handlers=exception_handlers,
-        openapi_config=OpenAPIConfig(
-            title="Realtor AI Copilot API",
-            version=__version__,
-            path="/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
-        ),
+        openapi_config=_openapi_config() if settings.serves_api_docs else None,
         logging_config=None,  # configure_logging owns the root logger
         debug=settings.debug,
     )
@@ -64,6 +59,15 @@ def create_app(settings: Settings) -> Litestar:
 def create_app_from_environment() -> Litestar:
     """Entry point for uvicorn's `--factory` mode (each worker reads the environment)."""
     return create_app(load_settings())
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Realtor AI Copilot API",
+        version=__version__,
+        path="/docs",
+        render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+    )
 
 
 def _initial_state(settings: Settings) -> State:
