@@ -1,0 +1,116 @@
+"""SIGTERM under load (live `copilot serve`, 2 workers): requests in flight complete; clients that
+arrive after the signal get a refused connection (or a 503), never a reset mid-request; the
+server exits 0. Before the fix, the supervisor kept the listening socket open while the workers
+drained, so late connections were accepted by the kernel and then reset."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.faults.conftest import FaultReport
+from tests.integration.security.support import LiveServer, make_key, server_environment
+
+CLIENTS = 4
+MAX_REQUESTS_PER_CLIENT = 400
+LOAD_BEFORE_SIGNAL_S = 1.5
+LOAD_AFTER_SIGNAL_S = 3.0
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
+    port = free_port()
+    env = server_environment(tmp_path, PORT=str(port), WORKERS="2", DATABASE_URL=database_url)
+    stdout_path, stderr_path = tmp_path / "server.out", tmp_path / "server.err"
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "copilot_api", "serve"],
+            env=env,
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    live = LiveServer(process, port, stdout_path, stderr_path)
+    try:
+        live.wait_ready()
+        yield live
+    finally:
+        live.stop()
+
+
+def _outcome(url: str, key: str) -> str:
+    try:
+        response = httpx.post(
+            url,
+            json={"query": "3 bed house in Ames with a garage"},
+            headers={"X-API-Key": key, "Connection": "close"},  # a new connection each time
+            timeout=30,
+        )
+    except httpx.ConnectError:
+        return "refused"
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+        return "reset"
+    if response.status_code == 200:
+        return "ok"
+    return "unavailable" if response.status_code == 503 else f"status {response.status_code}"
+
+
+def test_sigterm_under_load_refuses_late_clients_and_finishes_the_others(
+    server: LiveServer, database_url: str, fault_report: FaultReport
+) -> None:
+    key = make_key(database_url, name="load", scopes="search", per_minute=10**6, per_hour=10**6)
+    url = f"{server.base_url}/api/property-search"
+    outcomes: list[tuple[float, str]] = []
+    lock = threading.Lock()
+    signalled = threading.Event()
+    stop_at = [float("inf")]
+
+    def client() -> None:
+        for _ in range(MAX_REQUESTS_PER_CLIENT):
+            if time.monotonic() >= stop_at[0]:
+                return
+            started = time.monotonic()
+            result = _outcome(url, key)
+            with lock:
+                outcomes.append((started, result))
+            if result == "refused" and signalled.is_set():
+                time.sleep(0.05)  # the server is gone: keep probing, gently
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    time.sleep(LOAD_BEFORE_SIGNAL_S)
+    signal_time = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    signalled.set()
+    stop_at[0] = signal_time + LOAD_AFTER_SIGNAL_S
+    for thread in threads:
+        thread.join(timeout=60)
+    exit_code = server.process.wait(timeout=60)
+
+    counts = Counter(result for _, result in outcomes)
+    late = Counter(result for started, result in outcomes if started > signal_time + 0.5)
+    failed = sum(
+        n for result, n in counts.items() if result not in ("ok", "refused", "unavailable")
+    )
+    fault_report.record(
+        f"SIGTERM under load ({CLIENTS} clients, 2 workers)",
+        time_to_503_s=None,
+        time_to_recovery_s=None,
+        requests_failed=failed,
+        rows_lost=None,
+    )
+    assert counts["ok"] > 0, counts  # there was load when the signal came
+    assert failed == 0, counts  # no reset, no 5xx other than a clean 503
+    assert late["refused"] > 0, late  # late clients were refused, not reset
+    assert exit_code == 0
