@@ -22,7 +22,7 @@ from copilot_api.security.cli import add_key_commands
 from copilot_api.security.dev_key import announce_development_key
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.plugin import embedded_postgres_for
-from copilot_config import Environment, Settings, SettingsError, env_contract, load_settings
+from copilot_config import Environment, Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
 
@@ -80,12 +80,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     check_definitions(settings)
     configure_logging(settings)
-    embedded = embedded_postgres_for(settings) if settings.uses_embedded_database else None
+    embedded = embedded_postgres_for(settings) if settings.database.uses_embedded else None
     if embedded is not None:
         # Started once here so that every worker shares it; workers see it as DATABASE_URL.
         os.environ["DATABASE_URL"] = embedded.start()
-    if settings.environment is Environment.DEVELOPMENT:  # prints the development API key
-        url = os.environ["DATABASE_URL"] if embedded else settings.database_url.get_secret_value()  # type: ignore[union-attr]
+    if settings.app.environment is Environment.DEVELOPMENT:  # prints the development API key
+        url = os.environ["DATABASE_URL"] if embedded else settings.database.url.get_secret_value()  # type: ignore[union-attr]
         announce_development_key(settings, url)
     metrics_dir = _prepare_metrics_directory(settings)
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; a no-op handler lets us
@@ -94,12 +94,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         run_server(
             "copilot_api.app:create_app_from_environment"
-            if settings.workers > 1 or args.reload
+            if settings.server.workers > 1 or args.reload
             else create_app_from_environment,
             factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=None if args.reload else settings.workers,
+            host=settings.server.host,
+            port=settings.server.port,
+            workers=None if args.reload else settings.server.workers,
             reload=args.reload,
             log_config=None,
             proxy_headers=False,
@@ -112,7 +112,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             signal.signal(sig, handler)
         if embedded is not None:
             embedded.stop()
-        if metrics_dir is not None and settings.metrics_multiprocess_dir is None:
+        if metrics_dir is not None and settings.observability.metrics_multiprocess_dir is None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
@@ -132,11 +132,11 @@ def _prepare_metrics_directory(settings: Settings) -> Path | None:
     """Every worker writes its metrics here so /metrics can sum them; emptied before workers
     start. Unset METRICS_MULTIPROCESS_DIR: a directory of this supervisor's own under DATA_DIR
     (left-overs of supervisors that died are removed), passed to the workers by environment."""
-    if not settings.metrics_enabled:
+    if not settings.observability.metrics_enabled:
         return None
-    directory = settings.metrics_multiprocess_dir
+    directory = settings.observability.metrics_multiprocess_dir
     if directory is None:
-        parent = settings.data_dir.resolve() / "metrics"
+        parent = settings.app.data_dir.resolve() / "metrics"
         remove_abandoned_directories(parent)
         directory = parent / str(os.getpid())
         os.environ["METRICS_MULTIPROCESS_DIR"] = str(directory)
@@ -149,8 +149,8 @@ def _ignore_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _db_migrate(_: argparse.Namespace, settings: Settings) -> int:
-    embedded = embedded_postgres_for(settings) if settings.uses_embedded_database else None
-    url = embedded.start() if embedded else settings.database_url.get_secret_value()  # type: ignore[union-attr]
+    embedded = embedded_postgres_for(settings) if settings.database.uses_embedded else None
+    url = embedded.start() if embedded else settings.database.url.get_secret_value()  # type: ignore[union-attr]
     try:
         applied = apply_migrations(url)
     finally:
@@ -162,13 +162,11 @@ def _db_migrate(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _config_show(_: argparse.Namespace, settings: Settings) -> int:
-    values = settings.model_dump(mode="json")  # SecretStr dumps as "**********"
-    shown = {variable.name: values[variable.name.lower()] for variable in env_contract()}
-    print(json.dumps(shown, indent=2))
+    print(json.dumps(settings.by_variable(), indent=2))
     return 0
 
 
 def _config_check(_: argparse.Namespace, settings: Settings) -> int:
     check_definitions(settings)
-    print(f"configuration is valid for ENVIRONMENT={settings.environment.value}")
+    print(f"configuration is valid for ENVIRONMENT={settings.app.environment.value}")
     return 0

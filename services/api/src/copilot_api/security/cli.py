@@ -78,10 +78,10 @@ def _guarded(command: Command) -> Command:
 @contextmanager
 def _database_url(settings: Settings) -> Iterator[str]:
     """The database, migrated (outside production); an embedded one is started if needed."""
-    embedded = embedded_postgres_for(settings) if settings.uses_embedded_database else None
-    url = embedded.start() if embedded else settings.database_url.get_secret_value()  # type: ignore[union-attr]
+    embedded = embedded_postgres_for(settings) if settings.database.uses_embedded else None
+    url = embedded.start() if embedded else settings.database.url.get_secret_value()  # type: ignore[union-attr]
     try:
-        if settings.environment is not Environment.PRODUCTION:
+        if settings.app.environment is not Environment.PRODUCTION:
             apply_migrations(url)
         yield url
     except psycopg.OperationalError as error:

@@ -23,9 +23,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from copilot_api.errors import ApiError
-from copilot_api.state import SETTINGS
+from copilot_api.security.service import SecurityService
+from copilot_api.state import SECURITY
 from copilot_api.storage.text import find_unstorable, printable, unstorable_reason
-from copilot_config import Settings
 
 INVALID_CHARACTERS = "invalid_characters"
 JSON_TOO_DEEP = "json_too_deep"
@@ -77,8 +77,8 @@ class GuardedRequest(Request[Any, Any, Any]):
     """The app's request class: `json()` refuses over-deep bodies and unstorable strings."""
 
     async def json(self) -> Any:
-        settings: Settings = self.app.state[SETTINGS]
-        max_depth = settings.max_json_depth
+        security: SecurityService = self.app.state[SECURITY]
+        max_depth = security.policy.max_json_depth
         try:
             value = await super().json()
         except RecursionError:  # deeper than the decoder can go at all

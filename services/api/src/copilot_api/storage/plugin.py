@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
@@ -22,14 +23,18 @@ from copilot_api.storage.database import ConnectionConfigurer, Database
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.redis import connect_redis, ping_redis
-from copilot_config import Environment, Settings
+from copilot_config import DatabaseSection, Environment, RedisSection, Settings
 
 logger = logging.getLogger(__name__)
 
 
 def embedded_postgres_for(settings: Settings) -> EmbeddedPostgres:
-    tuning = ServerTuning(durable=settings.environment is not Environment.TEST)
-    return EmbeddedPostgres(settings.data_dir / "postgres", tuning)
+    return _embedded_postgres(settings.app.data_dir, settings.app.environment)
+
+
+def _embedded_postgres(data_dir: Path, environment: Environment) -> EmbeddedPostgres:
+    tuning = ServerTuning(durable=environment is not Environment.TEST)
+    return EmbeddedPostgres(data_dir / "postgres", tuning)
 
 
 def _run_all(configurers: list[ConnectionConfigurer]) -> ConnectionConfigurer | None:
@@ -55,8 +60,20 @@ def provide_redis(state: State) -> Redis | None:
 
 
 class StoragePlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        database: DatabaseSection,
+        redis: RedisSection,
+        *,
+        environment: Environment,
+        data_dir: Path,
+    ) -> None:
+        """Storage owns both connections, so it takes both sections; `data_dir` holds the
+        embedded server when no DATABASE_URL is set."""
+        self.database = database
+        self.redis = redis
+        self.environment = environment
+        self.data_dir = data_dir
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.lifespan.append(self._lifespan)
@@ -66,22 +83,22 @@ class StoragePlugin(InitPluginProtocol):
 
     @asynccontextmanager
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        settings = self.settings
         embedded: EmbeddedPostgres | None = None
-        if settings.database_url is None:
-            embedded = embedded_postgres_for(settings)
+        if self.database.url is None:
+            embedded = _embedded_postgres(self.data_dir, self.environment)
             url = await asyncio.to_thread(embedded.start)
         else:
-            url = settings.database_url.get_secret_value()
+            url = self.database.url.get_secret_value()
         database = Database(
             url,
-            min_size=settings.database_pool_min_size,
-            max_size=settings.database_pool_max_size,
+            min_size=self.database.pool_min_size,
+            max_size=self.database.pool_max_size,
             configure=_run_all(app.state.get(DATABASE_CONFIGURERS, [])),
         )
-        redis = connect_redis(settings.redis_url.get_secret_value()) if settings.redis_url else None
+        redis_url = self.redis.url
+        redis = connect_redis(redis_url.get_secret_value()) if redis_url else None
         try:
-            if settings.environment is not Environment.PRODUCTION:
+            if self.environment is not Environment.PRODUCTION:
                 # Production applies migrations as a deploy step (`copilot db migrate`).
                 await asyncio.to_thread(apply_migrations, url)
             await database.open()
