@@ -6,8 +6,6 @@ unaffected; the refusals show as security events and as the metric the dashboard
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -16,13 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
 from tests.faults.conftest import FaultReport
 from tests.integration.security.support import (
     LiveServer,
-    RedisServer,
+    launch_server,
     make_key,
-    server_environment,
+    running_redis,
 )
 
 ATTACKER = "203.0.113.66"
@@ -32,44 +29,21 @@ ATTEMPTS = 60  # well inside one minute, the window the block lasts
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    server = RedisServer(directory)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def server(tmp_path: Path, database_url: str, redis_server: RedisServer) -> Iterator[LiveServer]:
-    port = free_port()
-    env = server_environment(
-        tmp_path,
-        PORT=str(port),
-        WORKERS="2",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_server.url,
-        TRUSTED_PROXIES="127.0.0.1/32",
-        AUTH_FAILURES_PER_MINUTE=str(FAILURES_PER_MINUTE),
-    )
-    stdout_path, stderr_path = tmp_path / "server.out", tmp_path / "server.err"
-    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "copilot_api", "serve"],
-            env=env,
-            cwd=tmp_path,
-            stdout=stdout,
-            stderr=stderr,
+def server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
+    with running_redis(tmp_path) as redis:
+        live = launch_server(
+            tmp_path,
+            WORKERS="2",
+            DATABASE_URL=database_url,
+            REDIS_URL=redis.url,
+            TRUSTED_PROXIES="127.0.0.1/32",
+            AUTH_FAILURES_PER_MINUTE=str(FAILURES_PER_MINUTE),
         )
-    live = LiveServer(process, port, stdout_path, stderr_path)
-    try:
-        live.wait_ready()
-        yield live
-    finally:
-        live.stop()
+        try:
+            live.wait_ready()
+            yield live
+        finally:
+            live.stop()
 
 
 def _get(server: LiveServer, key: str, ip: str) -> httpx.Response:

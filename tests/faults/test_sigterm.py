@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -20,9 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
 from tests.faults.conftest import FaultReport
-from tests.integration.security.support import LiveServer, make_key, server_environment
+from tests.integration.security.support import LiveServer, launch_server, make_key
 
 CLIENTS = 4
 MAX_REQUESTS_PER_CLIENT = 400
@@ -33,18 +30,7 @@ SLOW_UPLOAD_S = 3.0  # keeps one request in flight well past the signal
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
-    port = free_port()
-    env = server_environment(tmp_path, PORT=str(port), WORKERS="2", DATABASE_URL=database_url)
-    stdout_path, stderr_path = tmp_path / "server.out", tmp_path / "server.err"
-    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "copilot_api", "serve"],
-            env=env,
-            cwd=tmp_path,
-            stdout=stdout,
-            stderr=stderr,
-        )
-    live = LiveServer(process, port, stdout_path, stderr_path)
+    live = launch_server(tmp_path, WORKERS="2", DATABASE_URL=database_url)
     try:
         live.wait_ready()
         yield live

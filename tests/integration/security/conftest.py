@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
-from tests.integration.security.support import LiveServer, RedisServer, server_environment
+from tests.integration.security.support import (
+    LiveServer,
+    RedisServer,
+    launch_server,
+    running_redis,
+)
 
 
 @pytest.fixture
@@ -37,14 +39,8 @@ def security_events() -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    server = RedisServer(directory)
-    server.start()
-    try:
+    with running_redis(tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -53,20 +49,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     started: list[LiveServer] = []
 
     def start(**variables: str) -> LiveServer:
-        port = free_port()
-        index = len(started)
-        stdout_path = tmp_path / f"server{index}.out"
-        stderr_path = tmp_path / f"server{index}.err"
-        env = server_environment(tmp_path, PORT=str(port), **variables)
-        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "copilot_api", "serve"],
-                env=env,
-                cwd=tmp_path,
-                stdout=stdout,
-                stderr=stderr,
-            )
-        server = LiveServer(process, port, stdout_path, stderr_path)
+        server = launch_server(tmp_path, f"server{len(started)}", **variables)
         started.append(server)
         return server
 

@@ -10,7 +10,10 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,3 +291,32 @@ def server_environment(tmp_path: Path, **variables: str) -> dict[str, str]:
     )
     env.update(variables)
     return env
+
+
+def launch_server(tmp_path: Path, name: str = "server", **variables: str) -> LiveServer:
+    """Start `copilot serve` on a free port with these settings (output in tmp_path/name.*)."""
+    port = free_port()
+    env = server_environment(tmp_path, PORT=str(port), **variables)
+    stdout_path, stderr_path = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "copilot_api", "serve"],
+            env=env,
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return LiveServer(process, port, stdout_path, stderr_path)
+
+
+@contextmanager
+def running_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private redis-server for the duration of the block, stopped by PID afterwards."""
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
