@@ -40,7 +40,7 @@ import psycopg
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.listings.fields import Op, embedding_text
 from copilot_api.listings.filters import Filter
-from copilot_api.listings.sample_data import generate_listings
+from copilot_api.listings.samples import generate_listings
 from copilot_api.listings.search import HNSW_EF_SEARCH, nearest_keys
 from copilot_api.listings.store import HNSW_EF_CONSTRUCTION, HNSW_M
 from copilot_api.security import store as key_store

@@ -15,12 +15,9 @@ import httpx
 import pytest
 
 from tests.faults.conftest import FaultReport
-from tests.integration.security.support import (
-    LiveServer,
-    launch_server,
-    make_key,
-    running_redis,
-)
+from tests.faults.live import launch_server
+from tests.harness import redis_server
+from tests.integration.security.support import LiveServer, make_key
 
 ATTACKER = "203.0.113.66"
 NEIGHBOUR = "198.51.100.5"
@@ -30,7 +27,7 @@ ATTEMPTS = 60  # well inside one minute, the window the block lasts
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
-    with running_redis(tmp_path) as redis:
+    with redis_server(tmp_path / "redis") as redis:
         live = launch_server(
             tmp_path,
             WORKERS="2",

@@ -23,7 +23,8 @@ import httpx
 import pytest
 
 from tests.faults.conftest import FaultReport
-from tests.integration.security.support import LiveServer, launch_server, make_key
+from tests.faults.live import launch_server
+from tests.integration.security.support import LiveServer, make_key
 
 CLIENTS = 4
 MAX_REQUESTS_PER_CLIENT = 400

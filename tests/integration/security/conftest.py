@@ -9,12 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.security.support import (
-    LiveServer,
-    RedisServer,
-    launch_server,
-    running_redis,
-)
+from tests import harness
+from tests.harness import RedisServer, free_port, service_environment, start_serve
+from tests.integration.security.support import LiveServer
 
 
 @pytest.fixture
@@ -39,7 +36,7 @@ def security_events() -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path) as server:
+    with harness.redis_server(tmp_path / "redis") as server:
         yield server
 
 
@@ -49,7 +46,14 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     started: list[LiveServer] = []
 
     def start(**variables: str) -> LiveServer:
-        server = launch_server(tmp_path, f"server{len(started)}", **variables)
+        port = free_port()
+        index = len(started)
+        stdout_path = tmp_path / f"server{index}.out"
+        stderr_path = tmp_path / f"server{index}.err"
+        env = service_environment(tmp_path / "data", PORT=str(port), **variables)
+        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+            process = start_serve(env, cwd=tmp_path, stdout=stdout, stderr=stderr).process
+        server = LiveServer(process, port, stdout_path, stderr_path)
         started.append(server)
         return server
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -233,7 +234,7 @@ class LLMSection(Section):
         description="Seconds the breaker stays open before one trial call",
     )
     prompts_dir: Path = Field(
-        Path("prompts"),
+        Path("definitions/prompts"),
         alias="PROMPTS_DIR",
         description="Folder of versioned prompt templates (YAML)",
     )
@@ -241,7 +242,7 @@ class LLMSection(Section):
 
 class ExperimentsSection(Section):
     file: Path = Field(
-        Path("experiments.yaml"),
+        Path("definitions/experiments.yaml"),
         alias="EXPERIMENTS_FILE",
         description="A/B experiments definition file (YAML)",
     )
@@ -249,7 +250,7 @@ class ExperimentsSection(Section):
 
 class WorkflowsSection(Section):
     dir: Path = Field(
-        Path("workflows"),
+        Path("definitions/workflows"),
         alias="WORKFLOWS_DIR",
         description="Folder of declarative workflow definitions (YAML)",
     )
@@ -621,6 +622,7 @@ class Settings(BaseSettings):
         return self
 
 
+@cache
 def section_models() -> dict[str, type[Section]]:
     """The sections of `Settings` by attribute name, in declaration order."""
     models: dict[str, type[Section]] = {}
@@ -630,6 +632,7 @@ def section_models() -> dict[str, type[Section]]:
     return models
 
 
+@cache
 def variable_paths() -> dict[str, tuple[str, str]]:
     """Every environment variable and where it lives: `{"DATABASE_URL": ("database", "url")}`."""
     return {

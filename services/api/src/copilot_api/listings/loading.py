@@ -11,7 +11,7 @@ from psycopg import AsyncConnection
 from copilot_api.ai.embeddings import EmbeddingProvider
 from copilot_api.listings import store
 from copilot_api.listings.ingest import Ingestor, IngestSummary, Progress
-from copilot_api.listings.sample_data import DEFAULT_COUNT, generate_listings
+from copilot_api.listings.samples import DEFAULT_COUNT, generate_listings
 from copilot_api.listings.sources import SourceRecord
 
 logger = logging.getLogger(__name__)
