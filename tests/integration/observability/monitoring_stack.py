@@ -17,7 +17,8 @@ import httpx
 import yaml
 
 from tests.conftest import REPO_ROOT, free_port
-from tests.integration.observability.live import PROMETHEUS, wait_until
+from tests.harness import wait_until
+from tests.integration.observability.live import PROMETHEUS
 
 MONITORING = REPO_ROOT / "monitoring"
 SCRAPE_INTERVAL_S = 1

@@ -18,19 +18,20 @@ import httpx
 import pytest
 
 from copilot_api.app import create_app
-from copilot_api.listings.sample_data import generate_listings
+from copilot_api.listings.samples import generate_listings
 from copilot_config import Settings
 from tests.contracts.monitoring_files import rule_groups
+from tests.harness import RedisServer, wait_until
 from tests.integration.ai.fake_openai import FakeOpenAI, Reply, error_body
 from tests.integration.observability.grafana import PanelQuery, panel_queries
-from tests.integration.observability.live import serve_in_thread, wait_until
+from tests.integration.observability.live import serve_in_thread
 from tests.integration.observability.monitoring_stack import (
     SCRAPE_INTERVAL_S,
     api,
     exporters,
     prometheus_for,
 )
-from tests.integration.security.support import RedisServer, make_key
+from tests.integration.security.support import make_key
 
 pytestmark = pytest.mark.slow
 
