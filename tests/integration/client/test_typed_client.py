@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from copilot_api.app import create_app
-from copilot_api.listings.samples import generate_listings
+from copilot_api.listings.samples.generator import generate_listings
 from copilot_client import AuthenticatedClient
 from copilot_client.api.listings import api_listings_bulk_upsert as bulk_upsert
 from copilot_client.api.listings import api_listings_listing_key_get_listing as get_listing

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from copilot_api.app import create_app
-from copilot_api.listings.samples import generate_listings
+from copilot_api.listings.samples.generator import generate_listings
 from copilot_config import Settings
 from tests.conftest import REPO_ROOT
 from tests.integration.observability.live import serve_in_thread

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from copilot_api.app import create_app
-from copilot_api.listings.samples import generate_listings
+from copilot_api.listings.samples.generator import generate_listings
 from copilot_config import Settings
 from tests.contracts.monitoring_files import rule_groups
 from tests.harness import RedisServer, wait_until
