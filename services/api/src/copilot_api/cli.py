@@ -75,9 +75,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from copilot_api.app import create_app_from_environment
+    from copilot_api.serving import run_server
 
     check_definitions(settings)
     configure_logging(settings)
@@ -93,7 +92,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # continue to stop the embedded PostgreSQL and exit 0.
     previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        uvicorn.run(
+        run_server(
             "copilot_api.app:create_app_from_environment"
             if settings.server.workers > 1 or args.reload
             else create_app_from_environment,

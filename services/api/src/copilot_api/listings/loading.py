@@ -37,11 +37,13 @@ async def ingest_records(
     expected_rows: int | None = None,
     on_progress: Progress | None = None,
     read_connection: AsyncConnection[Any] | None = None,
+    summary: IngestSummary | None = None,
 ) -> IngestSummary:
     """Bind the embedding space, pick the index plan, ingest, refresh statistics.
 
     `read_connection` (optional, a second connection) lets the next batch be prepared while
-    the current one is being written.
+    the current one is being written. A caller-owned `summary` is filled as rows are written,
+    so it reports what was done even when the run fails part-way.
     """
     await store.bind_embedding_space(connection, provider.space, build_index=False)
     defer = (
@@ -63,6 +65,7 @@ async def ingest_records(
         batch_size=batch_size,
         on_progress=on_progress,
         read_connection=read_connection,
+        summary=summary,
     )
     try:
         summary = await ingestor.run(records)
