@@ -80,6 +80,20 @@ class DatabaseSection(BaseModel):
         1, ge=0, le=100, description="Connections kept open per worker"
     )
     database_pool_max_size: int = Field(10, ge=1, le=200, description="Most connections per worker")
+    database_timeout: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="Seconds a request waits on PostgreSQL (for a pooled connection, and for "
+        "each reply) before it is answered 503 database_unavailable",
+    )
+    database_restart_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Restarts (with backoff) of a dead embedded PostgreSQL before liveness "
+        "fails so the process is replaced",
+    )
     load_sample_data: bool | None = Field(
         None,
         description="Load the bundled sample listings when the table is empty "

@@ -65,16 +65,18 @@ class ListingsRuntime:
             if self._ready:
                 return
             space = self.embeddings.space
-            async with self.database.pool.connection() as connection:
-                await store.bind_embedding_space(connection, space, build_index=False)
-                await repair_indexes(connection, space.dimensions)
-                if self.settings.sample_data_enabled:
-                    await load_sample_data(
-                        connection,
-                        self.embeddings,
-                        batch_size=self.settings.listings_ingest_batch_size,
-                    )
-                missing = await store.missing_embeddings(connection)
+            # Index repair and the sample load may take minutes: no reply deadline.
+            with self.database.unbounded():
+                async with self.database.pool.connection() as connection:
+                    await store.bind_embedding_space(connection, space, build_index=False)
+                    await repair_indexes(connection, space.dimensions)
+                    if self.settings.sample_data_enabled:
+                        await load_sample_data(
+                            connection,
+                            self.embeddings,
+                            batch_size=self.settings.listings_ingest_batch_size,
+                        )
+                    missing = await store.missing_embeddings(connection)
             if missing:
                 logger.warning(
                     "%d listings have no embedding and rank only by text; %s",
@@ -106,14 +108,16 @@ class ListingsRuntime:
             logger.error("listings are not ready: %s", self.failure)
 
     async def ingest(self, records: Iterable[SourceRecord], expected_rows: int) -> IngestSummary:
-        async with self.database.pool.connection() as connection:
-            summary = await ingest_records(
-                connection,
-                self.embeddings,
-                records,
-                batch_size=self.settings.listings_ingest_batch_size,
-                expected_rows=expected_rows,
-            )
+        # A bulk load (embedding batches, COPY) is not one quick reply: no reply deadline.
+        with self.database.unbounded():
+            async with self.database.pool.connection() as connection:
+                summary = await ingest_records(
+                    connection,
+                    self.embeddings,
+                    records,
+                    batch_size=self.settings.listings_ingest_batch_size,
+                    expected_rows=expected_rows,
+                )
         if summary.inserted or summary.updated:
             await self.vocabulary.load()
         return summary

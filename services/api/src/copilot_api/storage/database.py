@@ -1,15 +1,95 @@
-"""The PostgreSQL connection pool shared by every capability."""
+"""The PostgreSQL connection pool shared by every capability.
+
+Fail fast: a request waits at most `timeout` seconds for a pooled connection (pool wait and
+connect) and at most `timeout` seconds for each reply from the server. A reply that does not
+come (a hung or stopped server, a network black hole) is not cancelled the polite way (psycopg's
+cancel request to a stopped server blocks for up to 10 s): the connection's socket is shut down,
+the query fails at once with `DatabaseTimeoutError` and the pool discards the connection.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import math
+import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
+from psycopg.abc import PQGen
+from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
 ConnectionConfigurer = Callable[[AsyncConnection], Awaitable[None]]
+
+RV = TypeVar("RV")
+
+# Overrides the connection's deadline for the current task: `math.inf` from `Database.unbounded()`
+# for maintenance work (index builds, bulk loads) that may run for minutes on a pooled
+# connection; a shorter one for the readiness ping.
+_deadline_override: ContextVar[float | None] = ContextVar("copilot_reply_deadline", default=None)
+
+
+class DatabaseTimeoutError(OperationalError):
+    """PostgreSQL did not reply within the deadline; the connection was dropped."""
+
+
+class DeadlineConnection(AsyncConnection[TupleRow]):
+    """A connection whose every wait for the server is bounded by `reply_deadline` seconds."""
+
+    reply_deadline: float | None = None
+
+    # psycopg's own signature, hence the `timeout` parameter.
+    async def wait(
+        self,
+        gen: PQGen[RV],
+        interval: float = 0.1,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> RV:
+        deadline = _deadline_override.get() or self.reply_deadline
+        if deadline is None or math.isinf(deadline):
+            return await super().wait(gen, interval=interval, timeout=timeout)
+        severed = False
+
+        def sever() -> None:
+            nonlocal severed
+            severed = True
+            _shut_down(self.pgconn.socket)
+
+        handle = asyncio.get_running_loop().call_later(deadline, sever)
+        try:
+            return await super().wait(gen, interval=interval, timeout=timeout)
+        except OperationalError as error:
+            if severed:
+                raise DatabaseTimeoutError(
+                    f"no reply from PostgreSQL within {deadline:g} s"
+                ) from error
+            raise
+        finally:
+            handle.cancel()
+
+
+def _shut_down(fd: int) -> None:
+    """Shut the TCP connection down under libpq's feet: its next read sees end-of-file."""
+    try:
+        duplicate = socket.socket(fileno=socket.dup(fd))
+    except OSError:
+        return
+    with duplicate, suppress(OSError):  # OSError: already closed by the peer
+        duplicate.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def _reply_deadline(seconds: float) -> Iterator[None]:
+    token = _deadline_override.set(seconds)
+    try:
+        yield
+    finally:
+        _deadline_override.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,17 +112,26 @@ class Database:
         min_size: int,
         max_size: int,
         configure: ConnectionConfigurer | None = None,
-        connect_timeout: float = 5.0,
+        timeout: float = 2.0,
     ) -> None:
+        self.timeout = timeout
+
+        async def configure_connection(connection: DeadlineConnection) -> None:
+            connection.reply_deadline = timeout
+            if configure is not None:
+                await configure(connection)
+
         self.pool = AsyncConnectionPool(
             url,
+            connection_class=DeadlineConnection,
             min_size=min_size,
             max_size=max_size,
             open=False,
-            configure=configure,
+            configure=configure_connection,
             check=AsyncConnectionPool.check_connection,
-            timeout=connect_timeout,
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(connect_timeout))},
+            timeout=timeout,
+            # libpq counts whole seconds and treats anything below 2 as 2.
+            kwargs={"autocommit": True, "connect_timeout": max(2, math.ceil(timeout))},
             name="copilot",
         )
 
@@ -53,11 +142,17 @@ class Database:
     async def close(self) -> None:
         await self.pool.close()
 
+    @staticmethod
+    def unbounded() -> AbstractContextManager[None]:
+        """Lift the reply deadline for the queries of this block (long maintenance work)."""
+        return _reply_deadline(math.inf)
+
     async def ping(self, timeout: float) -> float:  # noqa: ASYNC109 - bounds the pool wait
-        """Round-trip `SELECT 1`; returns the latency in milliseconds."""
+        """Round-trip `SELECT 1` within `timeout` seconds; returns the latency in milliseconds."""
         started = time.perf_counter()
-        async with self.pool.connection(timeout=timeout) as connection:
-            await connection.execute("SELECT 1")
+        with _reply_deadline(timeout):
+            async with self.pool.connection(timeout=timeout) as connection:
+                await connection.execute("SELECT 1")
         return (time.perf_counter() - started) * 1000
 
     def stats(self) -> PoolStats:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
@@ -19,17 +20,13 @@ from redis.asyncio import Redis
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.state import DATABASE, DATABASE_CONFIGURERS, HEALTH, REDIS
 from copilot_api.storage.database import ConnectionConfigurer, Database
-from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.redis import connect_redis, ping_redis
+from copilot_api.storage.supervisor import EmbeddedSupervisor
+from copilot_api.storage.target import database_target
 from copilot_config import Environment, Settings
 
 logger = logging.getLogger(__name__)
-
-
-def embedded_postgres_for(settings: Settings) -> EmbeddedPostgres:
-    tuning = ServerTuning(durable=settings.environment is not Environment.TEST)
-    return EmbeddedPostgres(settings.data_dir / "postgres", tuning)
 
 
 def _run_all(configurers: list[ConnectionConfigurer]) -> ConnectionConfigurer | None:
@@ -67,42 +64,65 @@ class StoragePlugin(InitPluginProtocol):
     @asynccontextmanager
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
         settings = self.settings
-        embedded: EmbeddedPostgres | None = None
-        if settings.database_url is None:
-            embedded = embedded_postgres_for(settings)
-            url = await asyncio.to_thread(embedded.start)
-        else:
-            url = settings.database_url.get_secret_value()
-        database = Database(
-            url,
-            min_size=settings.database_pool_min_size,
-            max_size=settings.database_pool_max_size,
-            configure=_run_all(app.state.get(DATABASE_CONFIGURERS, [])),
-        )
-        redis = connect_redis(settings.redis_url.get_secret_value()) if settings.redis_url else None
-        try:
-            if settings.environment is not Environment.PRODUCTION:
-                # Production applies migrations as a deploy step (`copilot db migrate`).
-                await asyncio.to_thread(apply_migrations, url)
-            await database.open()
-            app.state[DATABASE] = database
-            app.state[REDIS] = redis
-            self._register_health(app.state[HEALTH], database, redis)
-            yield
-        finally:
-            await database.close()
-            if redis is not None:
-                await redis.aclose()
-            if embedded is not None:
-                await asyncio.to_thread(embedded.stop)
+        with ExitStack() as stack:
+            target = await asyncio.to_thread(stack.enter_context, database_target(settings))
+            database = Database(
+                target.url,
+                min_size=settings.database_pool_min_size,
+                max_size=settings.database_pool_max_size,
+                configure=_run_all(app.state.get(DATABASE_CONFIGURERS, [])),
+                timeout=settings.database_timeout,
+            )
+            redis = (
+                connect_redis(settings.redis_url.get_secret_value()) if settings.redis_url else None
+            )
+            supervisor = (
+                EmbeddedSupervisor(
+                    target.embedded,
+                    max_restarts=settings.database_restart_attempts,
+                    on_restart=database.pool.check,  # drop connections to the dead server
+                )
+                if target.embedded is not None
+                else None  # an external server's outages are readiness-only
+            )
+            supervising: asyncio.Task[None] | None = None
+            try:
+                if settings.environment is not Environment.PRODUCTION:
+                    # Production applies migrations as a deploy step (`copilot db migrate`).
+                    await asyncio.to_thread(apply_migrations, target.url)
+                await database.open()
+                app.state[DATABASE] = database
+                app.state[REDIS] = redis
+                self._register_health(app.state[HEALTH], database, redis, supervisor)
+                if supervisor is not None:
+                    supervising = asyncio.get_running_loop().create_task(supervisor.run())
+                yield
+            finally:
+                if supervising is not None:
+                    supervising.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await supervising
+                await database.close()
+                if redis is not None:
+                    await redis.aclose()
+                await asyncio.to_thread(stack.close)
 
     def _register_health(
-        self, registry: HealthRegistry, database: Database, redis: Redis | None
+        self,
+        registry: HealthRegistry,
+        database: Database,
+        redis: Redis | None,
+        supervisor: EmbeddedSupervisor | None,
     ) -> None:
         timeout = registry.check_timeout
 
         async def database_ready() -> None:
+            if supervisor is not None:
+                supervisor.check_available()  # known down: answer at once
             await database.ping(timeout)
+
+        if supervisor is not None:
+            registry.add_liveness("database_supervisor", lambda: supervisor.alive)
 
         async def database_detail() -> dict[str, Any]:
             stats = database.stats()
