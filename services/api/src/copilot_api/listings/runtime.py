@@ -108,16 +108,14 @@ class ListingsRuntime:
             logger.error("listings are not ready: %s", self.failure)
 
     async def ingest(self, records: Iterable[SourceRecord], expected_rows: int) -> IngestSummary:
-        # A bulk load (embedding batches, COPY) is not one quick reply: no reply deadline.
-        with self.database.unbounded():
-            async with self.database.pool.connection() as connection:
-                summary = await ingest_records(
-                    connection,
-                    self.embeddings,
-                    records,
-                    batch_size=self.settings.listings_ingest_batch_size,
-                    expected_rows=expected_rows,
-                )
+        async with self.database.pool.connection() as connection:
+            summary = await ingest_records(
+                connection,
+                self.embeddings,
+                records,
+                batch_size=self.settings.listings_ingest_batch_size,
+                expected_rows=expected_rows,
+            )
         if summary.inserted or summary.updated:
             await self.vocabulary.load()
         return summary

@@ -38,6 +38,14 @@ class DatabaseTimeoutError(OperationalError):
     """PostgreSQL did not reply within the deadline; the connection was dropped."""
 
 
+class DatabaseUnavailableError(OperationalError):
+    """The database is known to be down (an embedded server being restarted)."""
+
+
+AvailabilityCheck = Callable[[], None]
+"""Raises `DatabaseUnavailableError` when the database is known to be down."""
+
+
 class DeadlineConnection(AsyncConnection[TupleRow]):
     """A connection whose every wait for the server is bounded by `reply_deadline` seconds."""
 
@@ -71,6 +79,17 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
             raise
         finally:
             handle.cancel()
+
+
+class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
+    """Refuses at once, instead of after a pool timeout, while the database is known down."""
+
+    availability: AvailabilityCheck | None = None
+
+    async def getconn(self, timeout: float | None = None) -> DeadlineConnection:  # noqa: ASYNC109
+        if self.availability is not None:
+            self.availability()
+        return await super().getconn(timeout=timeout)
 
 
 def _shut_down(fd: int) -> None:
@@ -121,7 +140,7 @@ class Database:
             if configure is not None:
                 await configure(connection)
 
-        self.pool = AsyncConnectionPool(
+        self.pool = _GatedPool(
             url,
             connection_class=DeadlineConnection,
             min_size=min_size,
@@ -134,6 +153,10 @@ class Database:
             kwargs={"autocommit": True, "connect_timeout": max(2, math.ceil(timeout))},
             name="copilot",
         )
+
+    def fail_fast_when_down(self, availability: AvailabilityCheck) -> None:
+        """Every connection request first asks `availability` (cheap, no I/O on the network)."""
+        self.pool.availability = availability
 
     async def open(self) -> None:
         # wait=False: the service starts (and reports not-ready) even while the database is down.

@@ -254,14 +254,21 @@ class EmbeddedPostgres:
             return None
 
     def _remove_stale_pid_file(self) -> None:
-        """A postmaster.pid naming a live process that is not PostgreSQL (the PID was reused
-        after a crash) makes the server refuse to start; remove it. One naming a dead process is
-        left for PostgreSQL itself, which also checks that no old backend still holds shared
-        memory before it starts."""
+        """A postmaster.pid whose PID is gone, a zombie (killed, not yet reaped) or reused by
+        another program makes PostgreSQL refuse to start. Remove it once no process of the old
+        server is left working in the data directory (the guard PostgreSQL's own shared-memory
+        check gives, which removing the file would otherwise bypass)."""
         entry = self._pid_file_entry()
-        if entry is not None and _process_alive(entry[0]) and not _is_postgres(entry[0]):
-            logger.warning("removing stale postmaster.pid (PID %s is not PostgreSQL)", entry[0])
-            (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        if entry is None or _is_postgres(entry[0]):
+            return
+        survivors = _processes_working_in(self.data_dir)
+        if survivors:
+            raise EmbeddedPostgresError(
+                f"processes of the old server are still running in {self.data_dir}: "
+                f"{', '.join(map(str, survivors))}"
+            )
+        logger.warning("removing stale postmaster.pid (PID %s is not running)", entry[0])
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
 
     def _owner_pid(self) -> int | None:
         try:
@@ -369,6 +376,7 @@ def _make_traversable(path: Path) -> None:
 
 
 def _process_alive(pid: int | None) -> bool:
+    """Running (a zombie, killed but not yet reaped by its parent, does not count)."""
     if pid is None:
         return False
     try:
@@ -376,8 +384,27 @@ def _process_alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    try:
+        # The state follows the parenthesised command name, which may itself hold spaces.
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):  # no /proc (not Linux): trust kill()
         return True
-    return True
+    return state != "Z"
+
+
+def _processes_working_in(directory: Path) -> list[int]:
+    """Live processes whose working directory is `directory` (PostgreSQL's all run in theirs)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(os.readlink(entry / "cwd")) == directory:
+                found.append(int(entry.name))
+        except OSError:  # gone, a zombie, or not ours to inspect
+            continue
+    return [pid for pid in found if _process_alive(pid)]
 
 
 def _is_postgres(pid: int) -> bool:

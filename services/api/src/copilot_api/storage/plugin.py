@@ -85,6 +85,8 @@ class StoragePlugin(InitPluginProtocol):
                 if target.embedded is not None
                 else None  # an external server's outages are readiness-only
             )
+            if supervisor is not None:
+                database.fail_fast_when_down(supervisor.check_available)
             supervising: asyncio.Task[None] | None = None
             try:
                 if settings.environment is not Environment.PRODUCTION:
@@ -117,9 +119,7 @@ class StoragePlugin(InitPluginProtocol):
         timeout = registry.check_timeout
 
         async def database_ready() -> None:
-            if supervisor is not None:
-                supervisor.check_available()  # known down: answer at once
-            await database.ping(timeout)
+            await database.ping(timeout)  # an embedded server known down fails at once
 
         if supervisor is not None:
             registry.add_liveness("database_supervisor", lambda: supervisor.alive)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from copilot_api.storage.database import DatabaseUnavailableError
 from copilot_api.storage.embedded import EmbeddedPostgres
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,6 @@ class Backoff:
         if attempt <= 1:
             return 0.0
         return float(min(self.max_delay, self.first_delay * 2 ** (attempt - 2)))
-
-
-class DatabaseUnavailableError(RuntimeError):
-    """The embedded server is down and being restarted (or could not be restarted)."""
 
 
 class EmbeddedSupervisor:
@@ -66,9 +63,12 @@ class EmbeddedSupervisor:
         return self.state is not ServerState.FAILED
 
     def check_available(self) -> None:
-        """Raises at once, without I/O, while the server is known to be down."""
+        """Raises at once while the server is down (known, or seen in its postmaster.pid: a
+        cheap local check that beats waiting for a connection attempt to time out)."""
         if self.state is not ServerState.RUNNING:
             raise DatabaseUnavailableError(f"embedded PostgreSQL is {self.state.value}")
+        if not self.server.is_running():
+            raise DatabaseUnavailableError("embedded PostgreSQL is not running")
 
     async def run(self) -> None:
         """Runs until cancelled."""
