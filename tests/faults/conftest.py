@@ -84,7 +84,7 @@ class EmbeddedService:
 SAMPLE_LISTINGS = 300
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def embedded_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedService]:
     """The embedded server under DATA_DIR (owned by this test process, as `copilot serve` owns
     it), migrated, with sample listings and an admin key; each test's app adopts it."""

@@ -4,6 +4,7 @@ keep failing. The service brings it back, or says it cannot (liveness) so it is 
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -15,9 +16,12 @@ import psycopg
 from tests.faults.conftest import EmbeddedService, FaultReport
 from tests.faults.harness import Client, Load, error_code, readiness, seconds_until
 
+QUERIES = ("3 bedroom house", "condo with a pool", "house near the lake", "townhouse in Austin")
+
 
 def _search(client: Client) -> tuple[int, str | None]:
-    response = client.post("/api/property-search", json={"query": "3 bedroom house", "limit": 5})
+    query = random.choice(QUERIES)
+    response = client.post("/api/property-search", json={"query": query, "limit": 5})
     return response.status_code, error_code(response)
 
 

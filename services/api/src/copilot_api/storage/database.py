@@ -14,7 +14,7 @@ import math
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
@@ -22,16 +22,24 @@ from typing import TypeVar
 from psycopg import AsyncConnection, OperationalError
 from psycopg.abc import PQGen
 from psycopg.rows import TupleRow
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 ConnectionConfigurer = Callable[[AsyncConnection], Awaitable[None]]
 
 RV = TypeVar("RV")
 
-# Overrides the connection's deadline for the current task: `math.inf` from `Database.unbounded()`
-# for maintenance work (index builds, bulk loads) that may run for minutes on a pooled
-# connection; a shorter one for the readiness ping.
-_deadline_override: ContextVar[float | None] = ContextVar("copilot_reply_deadline", default=None)
+# For the current task: the event-loop time by which the operation under way (taking a pooled
+# connection, including the pool's health check of it; the readiness ping) must be done, on top
+# of the per-reply deadline. `math.inf` (from `Database.unbounded()`) lifts both, for maintenance
+# work (index builds, bulk loads) that may run for minutes on a pooled connection.
+_done_by: ContextVar[float | None] = ContextVar("copilot_database_done_by", default=None)
+# Set for the readiness ping, which must see the server's real state through an open breaker.
+_probing: ContextVar[bool] = ContextVar("copilot_database_probing", default=False)
+
+# After a timeout, requests are refused at once for this long instead of each waiting its own
+# timeout on a server that just failed to answer (a circuit breaker; the next request after it
+# tries again). Also bounds a request that needs the database again after its query timed out.
+BREAKER_COOLDOWN_S = 1.0
 
 
 class DatabaseTimeoutError(OperationalError):
@@ -50,6 +58,7 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
     """A connection whose every wait for the server is bounded by `reply_deadline` seconds."""
 
     reply_deadline: float | None = None
+    on_timeout: Callable[[], None] | None = None
 
     # psycopg's own signature, hence the `timeout` parameter.
     async def wait(
@@ -58,8 +67,13 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
         interval: float = 0.1,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> RV:
-        deadline = _deadline_override.get() or self.reply_deadline
-        if deadline is None or math.isinf(deadline):
+        loop = asyncio.get_running_loop()
+        done_by = _done_by.get()
+        limits = [self.reply_deadline or math.inf]
+        if done_by is not None:
+            limits.append(done_by - loop.time())
+        deadline = max(0.0, min(limits))
+        if math.isinf(deadline) or done_by == math.inf:
             return await super().wait(gen, interval=interval, timeout=timeout)
         severed = False
 
@@ -68,13 +82,15 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
             severed = True
             _shut_down(self.pgconn.socket)
 
-        handle = asyncio.get_running_loop().call_later(deadline, sever)
+        handle = loop.call_later(deadline, sever)
         try:
             return await super().wait(gen, interval=interval, timeout=timeout)
         except OperationalError as error:
             if severed:
+                if self.on_timeout is not None:
+                    self.on_timeout()
                 raise DatabaseTimeoutError(
-                    f"no reply from PostgreSQL within {deadline:g} s"
+                    f"no reply from PostgreSQL within {deadline:.2f} s"
                 ) from error
             raise
         finally:
@@ -82,14 +98,32 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
 
 
 class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
-    """Refuses at once, instead of after a pool timeout, while the database is known down."""
+    """Refuses at once, instead of after a pool timeout, while the database is known down or
+    has just failed to answer in time."""
 
     availability: AvailabilityCheck | None = None
+    _refusing_until: float = 0.0
+
+    def trip(self) -> None:
+        self._refusing_until = asyncio.get_running_loop().time() + BREAKER_COOLDOWN_S
+
+    def close_breaker(self) -> None:
+        self._refusing_until = 0.0
 
     async def getconn(self, timeout: float | None = None) -> DeadlineConnection:  # noqa: ASYNC109
         if self.availability is not None:
             self.availability()
-        return await super().getconn(timeout=timeout)
+        if not _probing.get() and asyncio.get_running_loop().time() < self._refusing_until:
+            raise DatabaseUnavailableError("PostgreSQL did not answer in time just now")
+        budget = self.timeout if timeout is None else timeout
+        # The pool checks an idle connection before handing it out; on a hung server each check
+        # would wait a whole reply deadline. One budget covers the wait and every check.
+        try:
+            with _finish_within(budget):
+                return await super().getconn(timeout=budget)
+        except (PoolTimeout, DatabaseTimeoutError):
+            self.trip()
+            raise
 
 
 def _shut_down(fd: int) -> None:
@@ -103,12 +137,14 @@ def _shut_down(fd: int) -> None:
 
 
 @contextmanager
-def _reply_deadline(seconds: float) -> Iterator[None]:
-    token = _deadline_override.set(seconds)
+def _finish_within(seconds: float) -> Iterator[None]:
+    done_by = asyncio.get_running_loop().time() + seconds
+    earlier = _done_by.get()
+    token = _done_by.set(done_by if earlier is None else min(earlier, done_by))
     try:
         yield
     finally:
-        _deadline_override.reset(token)
+        _done_by.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +173,7 @@ class Database:
 
         async def configure_connection(connection: DeadlineConnection) -> None:
             connection.reply_deadline = timeout
+            connection.on_timeout = self.pool.trip
             if configure is not None:
                 await configure(connection)
 
@@ -166,16 +203,26 @@ class Database:
         await self.pool.close()
 
     @staticmethod
-    def unbounded() -> AbstractContextManager[None]:
+    @contextmanager
+    def unbounded() -> Iterator[None]:
         """Lift the reply deadline for the queries of this block (long maintenance work)."""
-        return _reply_deadline(math.inf)
+        token = _done_by.set(math.inf)
+        try:
+            yield
+        finally:
+            _done_by.reset(token)
 
     async def ping(self, timeout: float) -> float:  # noqa: ASYNC109 - bounds the pool wait
         """Round-trip `SELECT 1` within `timeout` seconds; returns the latency in milliseconds."""
         started = time.perf_counter()
-        with _reply_deadline(timeout):
-            async with self.pool.connection(timeout=timeout) as connection:
-                await connection.execute("SELECT 1")
+        token = _probing.set(True)
+        try:
+            with _finish_within(timeout):
+                async with self.pool.connection(timeout=timeout) as connection:
+                    await connection.execute("SELECT 1")
+        finally:
+            _probing.reset(token)
+        self.pool.close_breaker()  # it answers again: stop refusing
         return (time.perf_counter() - started) * 1000
 
     def stats(self) -> PoolStats:

@@ -222,11 +222,16 @@ class EmbeddedPostgres:
         with self._exclusive():
             if self._owner_pid() != owner_pid:
                 return  # stopped cleanly by its owner, or adopted by another process meanwhile
-            self.stop_server()
+            self._stop_server()
             self.owner_file.unlink(missing_ok=True)
 
     def stop_server(self) -> None:
-        """Stop whatever server runs on this data directory, owned or not."""
+        """Stop whatever server runs on this data directory, owned or not (under the lock, so
+        that a supervisor does not restart it halfway)."""
+        with self._exclusive():
+            self._stop_server()
+
+    def _stop_server(self) -> None:
         if self.running_port() is None:
             return
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop")
