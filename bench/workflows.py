@@ -54,8 +54,8 @@ async def prepare(url: str) -> str:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
         await load_sample_data(
             connection,
-            create_embedding_provider(settings),
-            batch_size=settings.listings_ingest_batch_size,
+            create_embedding_provider(settings.listings, settings.openai),
+            batch_size=settings.listings.ingest_batch_size,
         )
         _, generated = await key_store.create_key(
             connection,

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from copilot_api.storage.embedded import EmbeddedPostgres
-from copilot_api.storage.target import DatabaseTargetError, database_target
-from copilot_config import Environment, Settings
+from copilot_api.storage.target import DatabaseTarget, DatabaseTargetError, database_target
+from copilot_config import DatabaseSection, Environment, Settings
 from tests.conftest import REPO_ROOT
 
 SOURCE = REPO_ROOT / "services" / "api" / "src" / "copilot_api"
@@ -29,13 +30,17 @@ def _references(path: Path) -> set[str]:
 
 
 def _decisions(path: Path) -> list[str]:
-    """`settings.database_url` / `settings.uses_embedded_database` read, or a server built."""
+    """`settings.database.url` / `.uses_embedded` read, or a server built."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Attribute) and node.attr in {
-            "database_url",
-            "uses_embedded_database",
-        }:
+        if isinstance(node, ast.Attribute) and (
+            node.attr == "uses_embedded"
+            or (
+                node.attr == "url"
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "database"
+            )
+        ):
             found.append(f"line {node.lineno}: .{node.attr}")
         if (
             isinstance(node, ast.Call)
@@ -64,11 +69,17 @@ def test_the_app_and_every_cli_command_use_database_target(caller: str) -> None:
     assert "type: ignore" not in text
 
 
+def _target(settings: Settings) -> AbstractContextManager[DatabaseTarget]:
+    return database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    )
+
+
 def test_url_is_used_as_given_and_nothing_is_started(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     url = "postgresql://app@db.internal:5432/copilot"
-    with database_target(make_settings(database_url=url)) as target:
+    with _target(make_settings(database_url=url)) as target:
         assert target.url == url
         assert target.embedded is None
     assert not (tmp_path / "data" / "postgres").exists()
@@ -78,27 +89,24 @@ def test_embedded_server_is_started_shared_and_stopped(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     settings = make_settings(data_dir=tmp_path / "data")
-    with database_target(settings) as first:
+    with _target(settings) as first:
         assert first.embedded is not None
         assert first.embedded.is_running()
         # A second process-level user (a uvicorn worker) shares it and does not stop it.
-        with database_target(settings) as second:
+        with _target(settings) as second:
             assert second.url == first.url
         assert first.embedded.is_running()
     assert not EmbeddedPostgres(tmp_path / "data" / "postgres").is_running()
 
 
 def test_deployed_environments_never_get_an_embedded_server(tmp_path: Path) -> None:
+    # Settings validation already refuses this; the target refuses on its own too.
     for environment in (Environment.STAGING, Environment.PRODUCTION):
-        # Validation already refuses this; the target refuses on its own too.
-        settings = Settings.model_construct(
-            environment=environment, database_url=None, data_dir=tmp_path
-        )
+        embedded = database_target(DatabaseSection(), environment=environment, data_dir=tmp_path)
         with pytest.raises(DatabaseTargetError, match="DATABASE_URL is required"):
-            database_target(settings).__enter__()
+            embedded.__enter__()
     assert not (tmp_path / "postgres").exists()
-    production = Settings.model_construct(
-        environment=Environment.PRODUCTION, database_url=SecretStr("postgresql://h/db")
-    )
-    with database_target(production) as target:
+    external = DatabaseSection(DATABASE_URL=SecretStr("postgresql://h/db"))
+    with database_target(external, environment=Environment.PRODUCTION, data_dir=tmp_path) as target:
         assert target.url == "postgresql://h/db"
+        assert target.embedded is None

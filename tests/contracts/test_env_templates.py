@@ -52,8 +52,8 @@ def test_with_its_secrets_filled_in_it_is_a_valid_production_configuration() -> 
         database_url="postgresql://copilot:Zq8xW2vLm4@copilot-db.internal:5432/copilot",
         redis_url="rediss://:Tk93bVq7Pw1@copilot-cache.internal:6379/0",
     )
-    assert settings.environment is Environment.PRODUCTION
-    assert settings.openai_api_key is None  # `OPENAI_API_KEY=` is unset, not an empty key
+    assert settings.app.environment is Environment.PRODUCTION
+    assert settings.openai.api_key is None  # `OPENAI_API_KEY=` is unset, not an empty key
 
 
 @pytest.mark.parametrize("template", [".env.example", ".env.production"])
@@ -62,4 +62,4 @@ def test_empty_assignments_mean_unset(template: str) -> None:
     settings = Settings(_env_file=REPO_ROOT / template, environment=Environment.DEVELOPMENT)
     for name, value in assignments(REPO_ROOT / template):
         if value == "" and CONTRACT[name].default is None:
-            assert getattr(settings, name.lower()) in (None, ()), name
+            assert settings.by_variable()[name] in (None, []), name

@@ -56,8 +56,8 @@ def _size(block: str) -> int:
 
 def test_body_size_limits_cover_what_the_service_accepts() -> None:
     defaults = Settings(_env_file=None)
-    assert _size(MAIN) >= defaults.max_request_body_bytes
-    assert _size(_location("= /api/listings")) >= defaults.listings_bulk_max_bytes
+    assert _size(MAIN) >= defaults.security.max_request_body_bytes
+    assert _size(_location("= /api/listings")) >= defaults.listings.bulk_max_bytes
     assert _size(_location("= /api/listings")) > _size(MAIN)
 
 

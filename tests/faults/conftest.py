@@ -69,13 +69,14 @@ def fault_report() -> FaultReport:
 
 @dataclass(frozen=True, slots=True)
 class EmbeddedService:
-    settings: Settings
+    variables: dict[str, Any]  # environment variable names (lower case) and values
     server: EmbeddedPostgres
     url: str
     headers: dict[str, str]
 
     def client(self, **overrides: Any) -> TestClient[Litestar]:
-        settings = self.settings.model_copy(update=overrides) if overrides else self.settings
+        """A test client on a new app; `overrides` are variables, e.g. `database_timeout=1`."""
+        settings = Settings(_env_file=None, **{**self.variables, **overrides})
         client = TestClient(create_app(settings))
         client.headers.update(self.headers)
         return client
@@ -88,17 +89,19 @@ SAMPLE_LISTINGS = 300
 def embedded_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedService]:
     """The embedded server under DATA_DIR (owned by this test process, as `copilot serve` owns
     it), migrated, with sample listings and an admin key; each test's app adopts it."""
-    settings = Settings(
-        _env_file=None,
-        environment=Environment.TEST,
-        data_dir=tmp_path_factory.mktemp("faults") / "data",
-        load_sample_data=False,
-        embedding_provider="local",
-        embedding_dimensions=384,
-        rate_limit_requests_per_minute=100_000,
-        rate_limit_requests_per_hour=1_000_000,
-    )
-    with database_target(settings) as target:
+    variables: dict[str, Any] = {
+        "environment": Environment.TEST,
+        "data_dir": tmp_path_factory.mktemp("faults") / "data",
+        "load_sample_data": False,
+        "embedding_provider": "local",
+        "embedding_dimensions": 384,
+        "rate_limit_requests_per_minute": 100_000,
+        "rate_limit_requests_per_hour": 1_000_000,
+    }
+    settings = Settings(_env_file=None, **variables)
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as target:
         assert target.embedded is not None
         apply_migrations(target.url)
 
@@ -110,4 +113,4 @@ def embedded_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embed
 
         asyncio.run(load())
         key = make_key(target.url, name="faults", scopes="search,admin")
-        yield EmbeddedService(settings, target.embedded, target.url, {"X-API-Key": key})
+        yield EmbeddedService(variables, target.embedded, target.url, {"X-API-Key": key})

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 
 import psutil
-from pydantic import SecretStr
 
 from tests.faults.conftest import EmbeddedService, FaultReport
 from tests.faults.harness import Client, Load, Outcome, error_code, readiness, seconds_until
@@ -203,7 +202,7 @@ def test_latency_between_service_and_database(
     probe_times: list[float] = []
     with LatencyProxy(embedded_service.server.port) as proxy:
         url = f"postgresql://postgres@127.0.0.1:{proxy.port}/copilot"
-        with embedded_service.client(database_url=SecretStr(url)) as client:
+        with embedded_service.client(database_url=url) as client:
             assert readiness(client) == 200
             with Load(lambda: _search(client), threads=2, pause=0.05) as searches:
                 time.sleep(0.3)

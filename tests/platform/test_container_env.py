@@ -78,7 +78,8 @@ SIGNING_KEY = EnvVar(
     secret=True,
     required_in=(Environment.PRODUCTION,),
     description="added by another capability",
-    section="Security",
+    section="security",
+    attribute="security.signing_key",
 )
 
 
@@ -97,7 +98,7 @@ def test_a_new_required_secret_must_be_provided() -> None:
 
 
 def test_a_new_plain_variable_can_be_set_per_stack() -> None:
-    flag = EnvVar("FEATURE_X", "bool", "false", False, (), "a flag", "Features")
+    flag = EnvVar("FEATURE_X", "bool", "false", False, (), "a flag", "features", "features.x")
     plan = plan_container_env(_stack(appEnvironment={"FEATURE_X": "true"}), _contract_with(flag))
     assert plan.environment["FEATURE_X"] == "true"
 

@@ -246,12 +246,13 @@ def test_settings_build_openai_with_base_url_or_local_without_a_key(
     )
 
     async def main() -> tuple[Any, Any]:
-        keyed = build_llm(settings)
+        keyed = build_llm(settings.llm, settings.openai)
         try:
             answer = await keyed.generate(_request())
         finally:
             await keyed.aclose()
-        keyless = build_llm(make_settings())
+        keyless_settings = make_settings()
+        keyless = build_llm(keyless_settings.llm, keyless_settings.openai)
         return answer, await keyless.generate(_request())
 
     answer, local = asyncio.run(main())

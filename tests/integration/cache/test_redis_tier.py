@@ -130,7 +130,7 @@ def test_caches_appear_in_health_detailed_with_and_without_redis(
         assert caches["redis"] == expected
         assert set(caches["caches"]) >= {"embedding", "prompt"}
         embedding = caches["caches"]["embedding"]
-        assert embedding["max_size"] == settings.cache_embedding_size
-        assert embedding["ttl_seconds"] == settings.cache_embedding_ttl_seconds
+        assert embedding["max_size"] == settings.cache.embedding_size
+        assert embedding["ttl_seconds"] == settings.cache.embedding_ttl_seconds
         for key in ("hits", "misses", "evictions", "size", "hit_rate", "redis"):
             assert key in embedding

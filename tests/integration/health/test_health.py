@@ -90,7 +90,7 @@ def test_embedded_database_is_started_and_stopped_by_the_app(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     settings = make_settings(data_dir=tmp_path / "data")
-    assert settings.uses_embedded_database
+    assert settings.database.uses_embedded
     with TestClient(create_app(settings)) as client:
         assert client.get("/health/readiness").status_code == 200
         server = EmbeddedPostgres(tmp_path / "data" / "postgres")

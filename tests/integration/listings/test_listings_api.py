@@ -146,7 +146,9 @@ def test_bulk_body_size_comes_from_the_settings(
 ) -> None:
     from copilot_api.app import create_app
 
-    small = listings_settings.model_copy(update={"listings_bulk_max_bytes": 4096})
+    small = listings_settings.model_copy(
+        update={"listings": listings_settings.listings.model_copy(update={"bulk_max_bytes": 4096})}
+    )
     body = {"listings": [listing(f"E-{i}") for i in range(40)]}  # ~12 KB
     with TestClient(create_app(small)) as client:
         client.headers.update(api_key_headers)

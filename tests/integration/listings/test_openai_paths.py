@@ -125,7 +125,7 @@ def test_a_slow_model_falls_back_within_the_timeout(fake: FakeOpenAI) -> None:
 def test_settings_choose_the_parser(make_settings: Any) -> None:
     def name(**overrides: Any) -> str:
         settings: Settings = make_settings(**overrides)
-        return create_query_parser(settings).name
+        return create_query_parser(settings.listings, settings.openai).name
 
     assert name() == "rules"
     assert name(openai_api_key="sk-test") == "openai"

@@ -202,9 +202,10 @@ def test_search_uses_the_openai_parser_when_configured(
     }
     with FakeOpenAI().running() as fake:
         fake.queue(Reply(body=completion(json.dumps(understood))))
-        settings = listings_settings.model_copy(
-            update={"openai_api_key": SecretStr("sk-test"), "openai_base_url": fake.base_url}
+        openai = listings_settings.openai.model_copy(
+            update={"api_key": SecretStr("sk-test"), "base_url": fake.base_url}
         )
+        settings = listings_settings.model_copy(update={"openai": openai})
         with TestClient(create_app(settings)) as client:
             client.headers.update(api_key_headers)
             body = search(client, {"query": "something in denver with mountain views"})

@@ -22,7 +22,7 @@ from copilot_api.health.registry import HealthRegistry
 from copilot_api.observability.logging import configure_logging
 from copilot_api.observability.logging_service import logging_service
 from copilot_api.observability.plugin import ObservabilityPlugin
-from copilot_api.state import DATABASE, HEALTH, SETTINGS, TELEMETRY
+from copilot_api.state import DATABASE, ENVIRONMENT, HEALTH, TELEMETRY
 from copilot_api.storage.database import Database
 from copilot_api.storage.plugin import StoragePlugin
 from copilot_config import Settings
@@ -53,8 +53,21 @@ def test_request_query_and_log_lines_share_the_callers_trace(
     exporter = InMemorySpanExporter()
     app = Litestar(
         route_handlers=[traced],
-        plugins=[StoragePlugin(settings), ObservabilityPlugin(settings, span_exporter=exporter)],
-        state=State({SETTINGS: settings, HEALTH: HealthRegistry()}),
+        plugins=[
+            StoragePlugin(
+                settings.database,
+                settings.redis,
+                environment=settings.app.environment,
+                data_dir=settings.app.data_dir,
+            ),
+            ObservabilityPlugin(
+                settings.observability,
+                service_name=settings.app.name,
+                environment=settings.app.environment,
+                span_exporter=exporter,
+            ),
+        ],
+        state=State({ENVIRONMENT: settings.app.environment, HEALTH: HealthRegistry()}),
         logging_config=None,
     )
     with TestClient(app) as client:

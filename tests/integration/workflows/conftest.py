@@ -33,12 +33,12 @@ def sample_database_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
 
     async def load() -> None:
         settings = Settings(_env_file=None, environment="test", database_url=url)
-        provider = create_embedding_provider(settings)
+        provider = create_embedding_provider(settings.listings, settings.openai)
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
             await load_sample_data(
                 connection,
                 provider,
-                batch_size=settings.listings_ingest_batch_size,
+                batch_size=settings.listings.ingest_batch_size,
                 count=SAMPLE_COUNT,
             )
 

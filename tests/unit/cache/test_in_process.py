@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from copilot_api.ai.cached_embeddings import CachedEmbeddingProvider
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.ai.llm import (
     CachedLLM,
@@ -21,7 +22,6 @@ from copilot_api.ai.llm import (
 from copilot_api.ai.llm.openai_provider import build_openai_client
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_api.cache import CacheRegistry, JsonCodec, TieredCache, VectorCodec, cache_key
-from copilot_api.cache.embeddings import CachedEmbeddingProvider
 from copilot_api.cache.lru import LRUCache
 from tests.conftest import REPO_ROOT
 from tests.unit.ai.listings import SUBJECT

@@ -5,9 +5,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
-from copilot_config import Environment, Settings, SettingsError, load_settings
+from copilot_config import (
+    Environment,
+    ServerSection,
+    Settings,
+    SettingsError,
+    env_contract,
+    load_settings,
+)
 from tests.conftest import definition_paths
 
 DEPLOYED_OK = {
@@ -22,11 +29,11 @@ def build(**values: object) -> Settings:
 
 def test_defaults_suit_a_laptop() -> None:
     settings = build()
-    assert settings.environment is Environment.DEVELOPMENT
-    assert settings.uses_embedded_database
+    assert settings.app.environment is Environment.DEVELOPMENT
+    assert settings.database.uses_embedded
     assert settings.sample_data_enabled
-    assert settings.data_dir == Path(".data")
-    assert (settings.port, settings.workers) == (8000, 1)
+    assert settings.app.data_dir == Path(".data")
+    assert (settings.server.port, settings.server.workers) == (8000, 1)
 
 
 def test_sample_data_defaults_off_outside_development() -> None:
@@ -37,8 +44,8 @@ def test_sample_data_defaults_off_outside_development() -> None:
 @pytest.mark.parametrize("environment", ["staging", "production"])
 def test_deployed_environments_accept_real_values(environment: str) -> None:
     settings = build(environment=environment, **DEPLOYED_OK)
-    assert settings.environment.is_deployed
-    assert not settings.uses_embedded_database
+    assert settings.app.environment.is_deployed
+    assert not settings.database.uses_embedded
 
 
 @pytest.mark.parametrize(
@@ -70,7 +77,7 @@ def test_production_rules(values: dict[str, object], message: str) -> None:
 
 
 def test_placeholders_are_fine_in_development() -> None:
-    assert build(openai_api_key="your-openai-api-key").openai_api_key is not None
+    assert build(openai_api_key="your-openai-api-key").openai.api_key is not None
 
 
 @pytest.mark.parametrize(
@@ -99,7 +106,7 @@ def test_secrets_never_appear_in_repr_or_dump() -> None:
     settings = build(
         openai_api_key="sk-live-abcdef123456", database_url="postgresql://u:pw-123@h/d"
     )
-    assert isinstance(settings.openai_api_key, SecretStr)
+    assert isinstance(settings.openai.api_key, SecretStr)
     for text in (repr(settings), str(settings), settings.model_dump_json()):
         assert "sk-live-abcdef123456" not in text
         assert "pw-123" not in text
@@ -109,7 +116,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("PORT=9123\nAPP_NAME=from-dotenv\n")
     settings = load_settings(_env_file=env_file)
-    assert (settings.port, settings.app_name) == (9123, "from-dotenv")
+    assert (settings.server.port, settings.app.name) == (9123, "from-dotenv")
 
 
 def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -158,3 +165,45 @@ def test_cli_config_check_passes_for_valid_settings(tmp_path: Path) -> None:
     result = _cli("config", "check", env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert result.returncode == 0
     assert "configuration is valid for ENVIRONMENT=development" in result.stdout
+
+
+def test_variables_land_in_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATE_LIMIT_REQUESTS_PER_MINUTE", "7")
+    monkeypatch.setenv("query_parser", "rules")  # names are case-insensitive, like the env
+    settings = build(database_url="postgresql://u:pw-123@h/d", port=9001)
+    assert settings.security.rate_limit_per_minute == 7
+    assert settings.listings.query_parser == "rules"
+    assert settings.database.url is not None
+    assert settings.database.url.get_secret_value() == "postgresql://u:pw-123@h/d"
+    assert settings.server.port == 9001
+
+
+def test_a_keyword_beats_the_environment_and_a_whole_section_beats_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORT", "7000")
+    assert build().server.port == 7000
+    assert build(port=7001).server.port == 7001
+    assert build(port=7001, server=ServerSection(port=7002)).server.port == 7002
+    # A section given as a dict of field names is completed from the variables.
+    merged = build(workers=3, server={"port": 7003})
+    assert (merged.server.port, merged.server.workers) == (7003, 3)
+
+
+def test_errors_in_a_section_name_the_variable() -> None:
+    with pytest.raises(SettingsError) as caught:
+        build(server={"port": 0})
+    assert str(caught.value).startswith("PORT: ")
+
+
+def test_by_variable_lists_every_contract_variable_with_secrets_masked() -> None:
+    values = build(openai_api_key="sk-live-abcdef123456").by_variable()
+    assert set(values) == {variable.name for variable in env_contract()}
+    assert values["OPENAI_API_KEY"] == "**********"
+    assert values["PORT"] == 8000
+
+
+def test_sections_are_frozen() -> None:
+    settings = build()
+    with pytest.raises(ValidationError):
+        settings.server.port = 1  # type: ignore[misc]

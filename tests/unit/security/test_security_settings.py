@@ -9,22 +9,25 @@ from copilot_config import Settings, SettingsError, env_var, load_settings
 
 def test_defaults_are_safe() -> None:
     settings = Settings(_env_file=None)
-    assert settings.trusted_proxies == ()
-    assert settings.cors_allow_origins == ()
-    assert settings.max_request_body_bytes == 1024 * 1024
-    assert settings.max_query_string_length == 4096
+    assert settings.security.trusted_proxies == ()
+    assert settings.security.cors_allow_origins == ()
+    assert settings.security.max_request_body_bytes == 1024 * 1024
+    assert settings.security.max_query_string_length == 4096
 
 
 def test_lists_come_comma_separated_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/16, 192.168.1.1 ,fd00::/8")
     monkeypatch.setenv("CORS_ALLOW_ORIGINS", "https://app.example.com,http://localhost:3000")
     settings = Settings(_env_file=None)
-    assert settings.trusted_proxies == (
+    assert settings.security.trusted_proxies == (
         ip_network("10.0.0.0/16"),
         ip_network("192.168.1.1/32"),
         ip_network("fd00::/8"),
     )
-    assert settings.cors_allow_origins == ("https://app.example.com", "http://localhost:3000")
+    assert settings.security.cors_allow_origins == (
+        "https://app.example.com",
+        "http://localhost:3000",
+    )
 
 
 @pytest.mark.parametrize(

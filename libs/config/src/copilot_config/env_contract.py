@@ -1,4 +1,4 @@
-"""The environment contract: every variable the service reads, derived from `Settings`.
+"""The environment contract: every variable the service reads, derived from `Settings`' sections.
 
 The platform renders the container's `environment` and `secrets` from this list, `.env.example`
 must list exactly these names, and the README's configuration table is generated from it.
@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from copilot_config.settings import Environment, Settings
+from copilot_config.settings import Environment, section_models
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,8 @@ class EnvVar:
     required_in: tuple[Environment, ...]
     description: str
     section: str
+    # Where the service reads it: `settings.<section>.<attribute>`.
+    attribute: str
 
 
 # Variables the validator requires in deployed environments (see Settings._check_environment_rules).
@@ -34,15 +36,11 @@ _REQUIRED_WHEN_DEPLOYED = frozenset({"DATABASE_URL", "REDIS_URL"})
 
 
 def env_contract() -> list[EnvVar]:
-    variables: list[EnvVar] = []
-    for section in Settings.__mro__:
-        fields = getattr(section, "__annotations__", {})
-        if not section.__name__.endswith("Section"):
-            continue
-        for field_name in fields:
-            info = Settings.model_fields[field_name]
-            variables.append(_describe(field_name, info, section.__name__.removesuffix("Section")))
-    return variables
+    return [
+        _describe(field_name, info, section_name)
+        for section_name, model in section_models().items()
+        for field_name, info in model.model_fields.items()
+    ]
 
 
 def env_var(name: str) -> EnvVar:
@@ -53,18 +51,21 @@ def env_var(name: str) -> EnvVar:
 
 
 def _describe(field_name: str, info: FieldInfo, section: str) -> EnvVar:
-    name = field_name.upper()
+    if info.alias is None:
+        raise TypeError(f"settings field {section}.{field_name} names no environment variable")
+    name = info.alias
     required = (
         (Environment.STAGING, Environment.PRODUCTION) if name in _REQUIRED_WHEN_DEPLOYED else ()
     )
     return EnvVar(
         name=name,
         type=_type_name(info.annotation),
-        default=_render_default(info.default),
+        default=_render_default(info.get_default(call_default_factory=True)),
         secret=_is_secret(info.annotation),
         required_in=required,
         description=info.description or "",
         section=section,
+        attribute=f"{section}.{field_name}",
     )
 
 
@@ -105,15 +106,15 @@ def _render_default(value: object) -> str | None:
 def markdown_table() -> str:
     """The README's configuration table, generated so it cannot drift from `Settings`."""
     rows = [
-        "| Variable | Type | Default | Secret | Required in | Description |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Variable | Setting | Type | Default | Secret | Required in | Description |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for variable in env_contract():
         default = f"`{variable.default}`" if variable.default is not None else "—"
         required = ", ".join(env.value for env in variable.required_in) or "—"
         secret = "yes" if variable.secret else "no"
         rows.append(
-            f"| `{variable.name}` | {variable.type} | {default} | {secret} | {required} "
-            f"| {variable.description} |"
+            f"| `{variable.name}` | `{variable.attribute}` | {variable.type} | {default} "
+            f"| {secret} | {required} | {variable.description} |"
         )
     return "\n".join(rows)

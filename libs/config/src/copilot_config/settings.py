@@ -1,20 +1,27 @@
-"""Application settings: one model per section, read from the environment and `.env`.
+"""Application settings: one section model per concern, read from the environment and `.env`.
 
-Every field's environment variable is its name in upper case (`database_url` -> `DATABASE_URL`),
-so the names stay those of the original `.env.production`. Sections are plain models combined into
-one `Settings`; a capability that needs variables adds a section here, never in its own package,
-so the platform can render every variable from `env_contract()`.
+`Settings` nests the sections (`settings.database`, `settings.listings`, ...); each field names
+its environment variable once, as its alias (`DatabaseSection.url` <- `DATABASE_URL`), so the
+variable names stay those of the original `.env.production` while the code reads
+`settings.database.url`. A capability that needs variables adds a field to a section here, never
+in its own package, so the platform can render every variable from `env_contract()`. The app
+factory hands each plugin its own section, never the whole `Settings`.
+
+Values can also be given by variable name (`Settings(database_url=...)`, case-insensitive):
+the environment, `.env` and the platform's container check all speak variable names.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     IPvAnyNetwork,
     SecretStr,
@@ -22,7 +29,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class Environment(StrEnum):
@@ -46,49 +59,72 @@ _PLACEHOLDER_PATTERN = re.compile(
 )
 
 
-class AppSection(BaseModel):
-    app_name: str = Field(
-        "realtor-ai-copilot", min_length=1, description="Service name in logs, metrics and traces"
+class Section(BaseModel):
+    """A group of settings; each field's alias is its environment variable."""
+
+    model_config = ConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True)
+
+
+class AppSection(Section):
+    name: str = Field(
+        "realtor-ai-copilot",
+        alias="APP_NAME",
+        min_length=1,
+        description="Service name in logs, metrics and traces",
     )
     environment: Environment = Field(
-        Environment.DEVELOPMENT, description="development, test, staging or production"
+        Environment.DEVELOPMENT,
+        alias="ENVIRONMENT",
+        description="development, test, staging or production",
     )
     debug: bool = Field(
-        False, description="Verbose errors; must be false in staging and production"
+        False, alias="DEBUG", description="Verbose errors; must be false in staging and production"
     )
-    log_level: LogLevel = Field("INFO", description="Lowest log level written")
     data_dir: Path = Field(
-        Path(".data"), description="Where the embedded database and local logs live"
+        Path(".data"),
+        alias="DATA_DIR",
+        description="Where the embedded database and local logs live",
     )
 
 
-class ServerSection(BaseModel):
-    host: str = Field("127.0.0.1", min_length=1, description="Interface the HTTP server binds to")
-    port: int = Field(8000, ge=1, le=65535, description="TCP port of the HTTP server")
+class ServerSection(Section):
+    host: str = Field(
+        "127.0.0.1", alias="HOST", min_length=1, description="Interface the HTTP server binds to"
+    )
+    port: int = Field(8000, alias="PORT", ge=1, le=65535, description="TCP port of the HTTP server")
     workers: int = Field(
-        1, ge=1, le=64, description="uvicorn worker processes (4 in the container)"
+        1, alias="WORKERS", ge=1, le=64, description="uvicorn worker processes (4 in the container)"
     )
 
 
-class DatabaseSection(BaseModel):
-    database_url: SecretStr | None = Field(
+class DatabaseSection(Section):
+    url: SecretStr | None = Field(
         None,
+        alias="DATABASE_URL",
         description="PostgreSQL URL (postgresql://user:pass@host:5432/db); unset in development "
         "or test starts an embedded PostgreSQL under DATA_DIR",
     )
-    database_pool_min_size: int = Field(
-        1, ge=0, le=100, description="Connections kept open per worker"
+    pool_min_size: int = Field(
+        1,
+        alias="DATABASE_POOL_MIN_SIZE",
+        ge=0,
+        le=100,
+        description="Connections kept open per worker",
     )
-    database_pool_max_size: int = Field(10, ge=1, le=200, description="Most connections per worker")
-    database_timeout: float = Field(
+    pool_max_size: int = Field(
+        10, alias="DATABASE_POOL_MAX_SIZE", ge=1, le=200, description="Most connections per worker"
+    )
+    timeout: float = Field(
         2.0,
+        alias="DATABASE_TIMEOUT",
         gt=0,
         le=60,
         description="Seconds a request waits on PostgreSQL (for a pooled connection, and for "
         "each reply) before it is answered 503 database_unavailable",
     )
-    database_restart_attempts: int = Field(
+    restart_attempts: int = Field(
         5,
+        alias="DATABASE_RESTART_ATTEMPTS",
         ge=1,
         le=100,
         description="Restarts (with backoff) of a dead embedded PostgreSQL before liveness "
@@ -96,101 +132,156 @@ class DatabaseSection(BaseModel):
     )
     load_sample_data: bool | None = Field(
         None,
+        alias="LOAD_SAMPLE_DATA",
         description="Load the bundled sample listings when the table is empty "
         "(default: true in development, false elsewhere)",
     )
 
+    @property
+    def uses_embedded(self) -> bool:
+        return self.url is None
 
-class RedisSection(BaseModel):
-    redis_url: SecretStr | None = Field(
+    @model_validator(mode="after")
+    def _check_pool_bounds(self) -> Self:
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError(
+                "DATABASE_POOL_MIN_SIZE must not exceed DATABASE_POOL_MAX_SIZE "
+                f"({self.pool_min_size} > {self.pool_max_size})"
+            )
+        return self
+
+
+class RedisSection(Section):
+    url: SecretStr | None = Field(
         None,
+        alias="REDIS_URL",
         description="Redis URL (redis:// or rediss://); unset uses in-process caches, "
         "sessions and rate limits",
     )
 
 
-class OpenAISection(BaseModel):
-    openai_api_key: SecretStr | None = Field(
-        None, description="OpenAI API key; unset uses the local offline AI provider"
-    )
-    openai_base_url: str | None = Field(
+class OpenAISection(Section):
+    """Credentials and chat model shared by the LLM, embedding and query-parsing clients."""
+
+    api_key: SecretStr | None = Field(
         None,
+        alias="OPENAI_API_KEY",
+        description="OpenAI API key; unset uses the local offline AI provider",
+    )
+    base_url: str | None = Field(
+        None,
+        alias="OPENAI_BASE_URL",
         description="Base URL of an OpenAI-compatible API (unset: api.openai.com); "
         "used for chat and embeddings",
     )
-
-
-class RateLimitSection(BaseModel):
-    rate_limit_requests_per_minute: int = Field(
-        60, ge=1, description="Requests per API key per minute"
-    )
-    rate_limit_requests_per_hour: int = Field(
-        1000, ge=1, description="Requests per API key per hour"
+    chat_model: str = Field(
+        "gpt-4o-mini",
+        alias="OPENAI_CHAT_MODEL",
+        min_length=1,
+        description="Chat model for generated text",
     )
 
 
-class CacheSection(BaseModel):
-    cache_embedding_size: int = Field(
-        10_000, ge=0, description="Entries in the in-process embedding cache"
+class CacheSection(Section):
+    embedding_size: int = Field(
+        10_000,
+        alias="CACHE_EMBEDDING_SIZE",
+        ge=0,
+        description="Entries in the in-process embedding cache",
     )
-    cache_prompt_size: int = Field(
-        1_000, ge=0, description="Entries in the in-process prompt/response cache"
+    prompt_size: int = Field(
+        1_000,
+        alias="CACHE_PROMPT_SIZE",
+        ge=0,
+        description="Entries in the in-process prompt/response cache",
     )
-    cache_embedding_ttl_seconds: int = Field(
-        604_800, ge=1, description="Lifetime of a cached embedding (in-process and Redis)"
+    embedding_ttl_seconds: int = Field(
+        604_800,
+        alias="CACHE_EMBEDDING_TTL_SECONDS",
+        ge=1,
+        description="Lifetime of a cached embedding (in-process and Redis)",
     )
-    cache_prompt_ttl_seconds: int = Field(
-        86_400, ge=1, description="Lifetime of a cached prompt response (in-process and Redis)"
+    prompt_ttl_seconds: int = Field(
+        86_400,
+        alias="CACHE_PROMPT_TTL_SECONDS",
+        ge=1,
+        description="Lifetime of a cached prompt response (in-process and Redis)",
     )
 
 
-class LLMSection(BaseModel):
-    openai_chat_model: str = Field(
-        "gpt-4o-mini", min_length=1, description="Chat model for generated text"
+class LLMSection(Section):
+    timeout_seconds: float = Field(
+        20.0,
+        alias="LLM_TIMEOUT_SECONDS",
+        gt=0,
+        le=300,
+        description="Timeout of one chat completion attempt",
     )
-    llm_timeout_seconds: float = Field(
-        20.0, gt=0, le=300, description="Timeout of one chat completion attempt"
+    max_retries: int = Field(
+        2,
+        alias="LLM_MAX_RETRIES",
+        ge=0,
+        le=10,
+        description="Retries after a 429, 5xx, timeout or connection error",
     )
-    llm_max_retries: int = Field(
-        2, ge=0, le=10, description="Retries after a 429, 5xx, timeout or connection error"
+    circuit_failure_threshold: int = Field(
+        5,
+        alias="LLM_CIRCUIT_FAILURE_THRESHOLD",
+        ge=1,
+        description="Consecutive OpenAI failures that open the circuit breaker",
     )
-    llm_circuit_failure_threshold: int = Field(
-        5, ge=1, description="Consecutive OpenAI failures that open the circuit breaker"
-    )
-    llm_circuit_reset_seconds: float = Field(
-        30.0, gt=0, description="Seconds the breaker stays open before one trial call"
+    circuit_reset_seconds: float = Field(
+        30.0,
+        alias="LLM_CIRCUIT_RESET_SECONDS",
+        gt=0,
+        description="Seconds the breaker stays open before one trial call",
     )
     prompts_dir: Path = Field(
-        Path("prompts"), description="Folder of versioned prompt templates (YAML)"
+        Path("prompts"),
+        alias="PROMPTS_DIR",
+        description="Folder of versioned prompt templates (YAML)",
     )
 
 
-class ExperimentsSection(BaseModel):
-    experiments_file: Path = Field(
-        Path("experiments.yaml"), description="A/B experiments definition file (YAML)"
+class ExperimentsSection(Section):
+    file: Path = Field(
+        Path("experiments.yaml"),
+        alias="EXPERIMENTS_FILE",
+        description="A/B experiments definition file (YAML)",
     )
 
 
-class WorkflowsSection(BaseModel):
-    workflows_dir: Path = Field(
-        Path("workflows"), description="Folder of declarative workflow definitions (YAML)"
+class WorkflowsSection(Section):
+    dir: Path = Field(
+        Path("workflows"),
+        alias="WORKFLOWS_DIR",
+        description="Folder of declarative workflow definitions (YAML)",
     )
     session_ttl_seconds: int = Field(
-        86_400, ge=60, le=2_592_000, description="Idle lifetime of a conversation session"
+        86_400,
+        alias="SESSION_TTL_SECONDS",
+        ge=60,
+        le=2_592_000,
+        description="Idle lifetime of a conversation session",
     )
 
 
-class ListingsSection(BaseModel):
+class ListingsSection(Section):
     embedding_provider: Literal["auto", "local", "openai"] = Field(
         "auto",
+        alias="EMBEDDING_PROVIDER",
         description="Listing embeddings: auto (OpenAI when OPENAI_API_KEY is set, else local), "
         "local (offline feature hashing) or openai",
     )
     embedding_model: str = Field(
-        "text-embedding-3-small", min_length=1, description="OpenAI embedding model"
+        "text-embedding-3-small",
+        alias="EMBEDDING_MODEL",
+        min_length=1,
+        description="OpenAI embedding model",
     )
     embedding_dimensions: int = Field(
         384,
+        alias="EMBEDDING_DIMENSIONS",
         ge=16,
         le=2000,
         description="Embedding dimensions (both providers; changing it needs "
@@ -198,29 +289,30 @@ class ListingsSection(BaseModel):
     )
     query_parser: Literal["auto", "rules", "openai"] = Field(
         "auto",
+        alias="QUERY_PARSER",
         description="Search query parser: auto (OpenAI structured outputs when OPENAI_API_KEY "
         "is set, rules otherwise), rules or openai; OpenAI failures fall back to rules",
     )
     query_parser_timeout_seconds: float = Field(
-        4.0, gt=0, le=60, description="Timeout of one OpenAI query-parsing call"
+        4.0,
+        alias="QUERY_PARSER_TIMEOUT_SECONDS",
+        gt=0,
+        le=60,
+        description="Timeout of one OpenAI query-parsing call",
     )
-    listings_ingest_batch_size: int = Field(
-        1_000, ge=1, le=20_000, description="Listings per ingest transaction (and embedding batch)"
+    ingest_batch_size: int = Field(
+        1_000,
+        alias="LISTINGS_INGEST_BATCH_SIZE",
+        ge=1,
+        le=20_000,
+        description="Listings per ingest transaction (and embedding batch)",
     )
-    listings_bulk_max_bytes: int = Field(
+    bulk_max_bytes: int = Field(
         16 * 1024 * 1024,
+        alias="LISTINGS_BULK_MAX_BYTES",
         ge=1024,
         description="Largest accepted body of POST /api/listings, in bytes",
     )
-
-    @model_validator(mode="after")
-    def _check_openai_choices(self) -> Self:
-        has_key = getattr(self, "openai_api_key", None) is not None
-        if self.embedding_provider == "openai" and not has_key:
-            raise ValueError("EMBEDDING_PROVIDER=openai requires OPENAI_API_KEY")
-        if self.query_parser == "openai" and not has_key:
-            raise ValueError("QUERY_PARSER=openai requires OPENAI_API_KEY")
-        return self
 
 
 _ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
@@ -233,24 +325,43 @@ def _split_comma_list(value: Any) -> Any:
     return value
 
 
-class SecuritySection(BaseModel):
-    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
+class SecuritySection(Section):
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         (),
+        alias="TRUSTED_PROXIES",
         description="Comma-separated CIDRs of reverse proxies (ALB, nginx) whose X-Forwarded-For "
         "is believed; empty: the client IP is the socket peer",
     )
-    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+    cors_allow_origins: tuple[str, ...] = Field(
         (),
+        alias="CORS_ALLOW_ORIGINS",
         description="Comma-separated browser origins allowed by CORS (https://app.example.com); "
         "empty: CORS off",
     )
     max_request_body_bytes: int = Field(
         1_048_576,
+        alias="MAX_REQUEST_BODY_BYTES",
         ge=1024,
         description="Largest request body in bytes (routes such as bulk ingest declare their own)",
     )
     max_query_string_length: int = Field(
-        4096, ge=256, le=65_536, description="Longest query string in characters (414 beyond)"
+        4096,
+        alias="MAX_QUERY_STRING_LENGTH",
+        ge=256,
+        le=65_536,
+        description="Longest query string in characters (414 beyond)",
+    )
+    rate_limit_per_minute: int = Field(
+        60,
+        alias="RATE_LIMIT_REQUESTS_PER_MINUTE",
+        ge=1,
+        description="Requests per API key per minute",
+    )
+    rate_limit_per_hour: int = Field(
+        1000,
+        alias="RATE_LIMIT_REQUESTS_PER_HOUR",
+        ge=1,
+        description="Requests per API key per hour",
     )
 
     @field_validator("trusted_proxies", mode="before")
@@ -275,34 +386,47 @@ def _empty_as_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-class ObservabilitySection(BaseModel):
+class ObservabilitySection(Section):
+    log_level: LogLevel = Field("INFO", alias="LOG_LEVEL", description="Lowest log level written")
     log_format: Literal["auto", "json", "console"] = Field(
         "auto",
+        alias="LOG_FORMAT",
         description="Log lines: json, console (readable) or auto (console in development, "
         "JSON elsewhere)",
     )
     log_file: Path | None = Field(
         None,
+        alias="LOG_FILE",
         description="Also append JSON log lines to this file, rotated by size (safe with "
         "several workers); unset: stderr only",
     )
     log_file_max_bytes: int = Field(
-        104_857_600, ge=1024, description="Size in bytes at which LOG_FILE is rotated"
+        104_857_600,
+        alias="LOG_FILE_MAX_BYTES",
+        ge=1024,
+        description="Size in bytes at which LOG_FILE is rotated",
     )
     log_file_backup_count: int = Field(
-        10, ge=0, le=1000, description="Rotated copies of LOG_FILE kept"
+        10,
+        alias="LOG_FILE_BACKUP_COUNT",
+        ge=0,
+        le=1000,
+        description="Rotated copies of LOG_FILE kept",
     )
     metrics_enabled: bool = Field(
         True,
+        alias="METRICS_ENABLED",
         description="Record metrics and serve /metrics; false switches the instrumentation off",
     )
     metrics_multiprocess_dir: Path | None = Field(
         None,
+        alias="METRICS_MULTIPROCESS_DIR",
         description="Where each worker writes its metrics so /metrics sums every worker; unset: "
         "`copilot serve` uses DATA_DIR/metrics/<its pid>",
     )
     metrics_flush_interval_seconds: float = Field(
         1.0,
+        alias="METRICS_FLUSH_INTERVAL_SECONDS",
         ge=0.05,
         le=60,
         description="How often a worker writes its metrics for the others (totals over workers "
@@ -310,11 +434,16 @@ class ObservabilitySection(BaseModel):
     )
     otel_exporter_otlp_endpoint: str | None = Field(
         None,
+        alias="OTEL_EXPORTER_OTLP_ENDPOINT",
         description="OTLP/HTTP collector base URL (http://collector:4318) for traces; unset: "
         "tracing off",
     )
     traces_sample_ratio: float = Field(
-        1.0, ge=0, le=1, description="Share of new traces sampled (a caller's decision is kept)"
+        1.0,
+        alias="TRACES_SAMPLE_RATIO",
+        ge=0,
+        le=1,
+        description="Share of new traces sampled (a caller's decision is kept)",
     )
 
     @field_validator(
@@ -332,23 +461,29 @@ class ObservabilitySection(BaseModel):
         return value
 
 
-class Settings(
-    AppSection,
-    ServerSection,
-    DatabaseSection,
-    RedisSection,
-    OpenAISection,
-    RateLimitSection,
-    CacheSection,
-    LLMSection,
-    ExperimentsSection,
-    WorkflowsSection,
-    ListingsSection,
-    SecuritySection,
-    ObservabilitySection,
-    BaseSettings,
-):
-    """All settings. Build with `load_settings()` (or directly in tests), never at import time."""
+class _VariableNames(PydanticBaseSettingsSource):
+    """The environment (or a `.env` file) as `{variable name: value}`.
+
+    Wraps pydantic-settings' own source, which already applies case folding, `.env` reading and
+    `env_ignore_empty`; `Settings` sorts the names into sections.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: EnvSettingsSource):
+        super().__init__(settings_cls)
+        self._inner = inner
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # values are read all at once in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        known = {name.lower() for name in variable_paths()}
+        found = {name.lower(): value for name, value in self._inner.env_vars.items()}
+        return {name: found[name] for name in known if found.get(name) is not None}
+
+
+class Settings(BaseSettings):
+    """All settings, by section. Build with `load_settings()` (or directly in tests), never at
+    import time."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -356,58 +491,140 @@ class Settings(
         case_sensitive=False,
         extra="ignore",
         validate_default=True,
+        frozen=True,
         # `NAME=` (as in .env.example, .env.production and compose env files) means unset.
         env_ignore_empty=True,
     )
 
-    @property
-    def sample_data_enabled(self) -> bool:
-        if self.load_sample_data is None:
-            return self.environment is Environment.DEVELOPMENT
-        return self.load_sample_data
+    app: AppSection = Field(default_factory=AppSection)
+    server: ServerSection = Field(default_factory=ServerSection)
+    database: DatabaseSection = Field(default_factory=DatabaseSection)
+    redis: RedisSection = Field(default_factory=RedisSection)
+    openai: OpenAISection = Field(default_factory=OpenAISection)
+    cache: CacheSection = Field(default_factory=CacheSection)
+    llm: LLMSection = Field(default_factory=LLMSection)
+    experiments: ExperimentsSection = Field(default_factory=ExperimentsSection)
+    workflows: WorkflowsSection = Field(default_factory=WorkflowsSection)
+    listings: ListingsSection = Field(default_factory=ListingsSection)
+    security: SecuritySection = Field(default_factory=SecuritySection)
+    observability: ObservabilitySection = Field(default_factory=ObservabilitySection)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings]
+        for source in (env_settings, dotenv_settings):
+            if isinstance(source, EnvSettingsSource):
+                sources.append(_VariableNames(settings_cls, source))
+        return tuple(sources)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sort_variables_into_sections(cls, data: Any) -> Any:
+        """`{"DATABASE_URL": ...}` becomes `{"database": {"url": ...}}`; a section given
+        explicitly (a model or a dict of field names) wins over loose variables."""
+        if not isinstance(data, Mapping):
+            return data
+        paths = {name.lower(): path for name, path in variable_paths().items()}
+        sorted_data: dict[str, Any] = {}
+        loose: dict[str, dict[str, Any]] = {}
+        for key, value in data.items():
+            path = paths.get(key.lower()) if isinstance(key, str) else None
+            if path is None:
+                sorted_data[key] = value
+            else:
+                loose.setdefault(path[0], {})[path[1]] = value
+        for section, values in loose.items():
+            given = sorted_data.get(section)
+            if given is None:
+                sorted_data[section] = values
+            elif isinstance(given, Mapping):
+                sorted_data[section] = {**values, **given}
+        return sorted_data
 
     @property
-    def uses_embedded_database(self) -> bool:
-        return self.database_url is None
+    def sample_data_enabled(self) -> bool:
+        if self.database.load_sample_data is None:
+            return self.app.environment is Environment.DEVELOPMENT
+        return self.database.load_sample_data
+
+    def sections(self) -> Iterator[tuple[str, Section]]:
+        for name in type(self).model_fields:
+            section = getattr(self, name)
+            if isinstance(section, Section):
+                yield name, section
+
+    def by_variable(self) -> dict[str, Any]:
+        """Every value as JSON by variable name (`{"PORT": 8000, ...}`), secrets masked."""
+        values: dict[str, Any] = {}
+        for _, section in self.sections():
+            values.update(section.model_dump(mode="json", by_alias=True))
+        return values
+
+    def secret_values(self) -> dict[str, SecretStr]:
+        """Every secret that is set, by variable name."""
+        secrets: dict[str, SecretStr] = {}
+        for _, section in self.sections():
+            for field_name, field in type(section).model_fields.items():
+                value = getattr(section, field_name)
+                if isinstance(value, SecretStr) and field.alias is not None:
+                    secrets[field.alias] = value
+        return secrets
 
     @model_validator(mode="after")
     def _check_environment_rules(self) -> Self:
-        if self.database_pool_min_size > self.database_pool_max_size:
-            raise ValueError(
-                "DATABASE_POOL_MIN_SIZE must not exceed DATABASE_POOL_MAX_SIZE "
-                f"({self.database_pool_min_size} > {self.database_pool_max_size})"
-            )
-        if not self.environment.is_deployed:
+        has_key = self.openai.api_key is not None
+        if self.listings.embedding_provider == "openai" and not has_key:
+            raise ValueError("EMBEDDING_PROVIDER=openai requires OPENAI_API_KEY")
+        if self.listings.query_parser == "openai" and not has_key:
+            raise ValueError("QUERY_PARSER=openai requires OPENAI_API_KEY")
+        if not self.app.environment.is_deployed:
             return self
-        env = self.environment.value
-        if self.database_url is None:
+        env = self.app.environment.value
+        if self.database.url is None:
             raise ValueError(f"DATABASE_URL is required when ENVIRONMENT={env}")
-        if self.redis_url is None:
+        if self.redis.url is None:
             raise ValueError(f"REDIS_URL is required when ENVIRONMENT={env}")
-        if self.debug:
+        if self.app.debug:
             raise ValueError(f"DEBUG must be false when ENVIRONMENT={env}")
-        if self.load_sample_data:
+        if self.database.load_sample_data:
             raise ValueError(f"LOAD_SAMPLE_DATA must be false when ENVIRONMENT={env}")
-        for name in secret_field_names(type(self)):
-            value = getattr(self, name)
-            if isinstance(value, SecretStr) and is_placeholder(value.get_secret_value()):
+        for name, value in self.secret_values().items():
+            if is_placeholder(value.get_secret_value()):
                 raise ValueError(
-                    f"{name.upper()} looks like a placeholder, not a real secret "
+                    f"{name} looks like a placeholder, not a real secret "
                     f"(refused when ENVIRONMENT={env})"
                 )
         return self
 
 
+def section_models() -> dict[str, type[Section]]:
+    """The sections of `Settings` by attribute name, in declaration order."""
+    models: dict[str, type[Section]] = {}
+    for name, field in Settings.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, Section):
+            models[name] = field.annotation
+    return models
+
+
+def variable_paths() -> dict[str, tuple[str, str]]:
+    """Every environment variable and where it lives: `{"DATABASE_URL": ("database", "url")}`."""
+    return {
+        field.alias: (section_name, field_name)
+        for section_name, model in section_models().items()
+        for field_name, field in model.model_fields.items()
+        if field.alias is not None
+    }
+
+
 def is_placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER_PATTERN.search(value))
-
-
-def secret_field_names(model: type[BaseModel]) -> list[str]:
-    return [
-        name
-        for name, field in model.model_fields.items()
-        if field.annotation is not None and "SecretStr" in str(field.annotation)
-    ]
 
 
 class SettingsError(Exception):
@@ -425,10 +642,23 @@ def load_settings(**overrides: Any) -> Settings:
 def describe_validation_error(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
-        location = [str(part) for part in error["loc"] if part != "__root__"]
+        variable = _variable_at(error["loc"])
         message = error["msg"].removeprefix("Value error, ")
-        if location:
-            problems.append(f"{location[0].upper()}: {message}")
-        else:
-            problems.append(message)
+        problems.append(f"{variable}: {message}" if variable else message)
     return "; ".join(problems)
+
+
+def _variable_at(location: tuple[int | str, ...]) -> str | None:
+    """The variable an error location points at: ("database", "url") -> DATABASE_URL."""
+    parts = [str(part) for part in location if part != "__root__"]
+    if not parts:
+        return None
+    model = section_models().get(parts[0])
+    if model is None:
+        return parts[0].upper()
+    if len(parts) < 2:
+        return None  # a rule across fields of a section: its message names the variables
+    field = model.model_fields.get(parts[1])
+    if field is not None and field.alias is not None:
+        return field.alias
+    return parts[1].upper()  # validated by alias: the location already is the variable

@@ -6,6 +6,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins import InitPluginProtocol
 
 from copilot_api import __version__
 from copilot_api.ai.llm.plugin import LLMPlugin
@@ -20,7 +21,7 @@ from copilot_api.listings.plugin import ListingsPlugin
 from copilot_api.observability.logging import configure_logging
 from copilot_api.observability.plugin import ObservabilityPlugin
 from copilot_api.security.plugin import SecurityPlugin
-from copilot_api.state import HEALTH, SETTINGS
+from copilot_api.state import ENVIRONMENT, HEALTH
 from copilot_api.storage.plugin import StoragePlugin
 from copilot_api.workflows.definitions import WorkflowDefinitionError
 from copilot_api.workflows.plugin import WorkflowsPlugin
@@ -39,14 +40,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[*health_handlers],
         plugins=[
-            StoragePlugin(settings),
-            SecurityPlugin(settings),
-            ObservabilityPlugin(settings),
-            CachePlugin(settings),
-            LLMPlugin(settings),
-            ExperimentsPlugin(settings),
-            ListingsPlugin(settings),
-            WorkflowsPlugin(settings),
+            *plugins_for(settings),
         ],
         state=_initial_state(settings),
         exception_handlers=exception_handlers,
@@ -57,8 +51,30 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
         ),
         logging_config=None,  # configure_logging owns the root logger
-        debug=settings.debug,
+        debug=settings.app.debug,
     )
+
+
+def plugins_for(settings: Settings) -> list[InitPluginProtocol]:
+    """Each plugin gets its own settings section (and plain values it shares with others),
+    never the whole `Settings`; only this factory sees every section."""
+    app = settings.app
+    return [
+        StoragePlugin(
+            settings.database, settings.redis, environment=app.environment, data_dir=app.data_dir
+        ),
+        SecurityPlugin(settings.security, environment=app.environment),
+        ObservabilityPlugin(
+            settings.observability, service_name=app.name, environment=app.environment
+        ),
+        CachePlugin(settings.cache, namespace=f"{app.name}:cache"),
+        LLMPlugin(settings.llm, openai=settings.openai),
+        ExperimentsPlugin(settings.experiments),
+        ListingsPlugin(
+            settings.listings, openai=settings.openai, load_sample_data=settings.sample_data_enabled
+        ),
+        WorkflowsPlugin(settings.workflows),
+    ]
 
 
 def create_app_from_environment() -> Litestar:
@@ -67,4 +83,4 @@ def create_app_from_environment() -> Litestar:
 
 
 def _initial_state(settings: Settings) -> State:
-    return State({SETTINGS: settings, HEALTH: HealthRegistry()})
+    return State({ENVIRONMENT: settings.app.environment, HEALTH: HealthRegistry()})

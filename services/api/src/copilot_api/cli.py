@@ -22,7 +22,7 @@ from copilot_api.security.cli import add_key_commands
 from copilot_api.security.dev_key import announce_development_key
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.target import DatabaseTargetError, database_target
-from copilot_config import Environment, Settings, SettingsError, env_contract, load_settings
+from copilot_config import Environment, Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
 
@@ -75,13 +75,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-
     check_definitions(settings)
     configure_logging(settings)
     # An embedded server is started once here and owned by this process; every worker's
     # `database_target` finds it running and shares it.
-    with database_target(settings) as database:
-        if settings.environment is Environment.DEVELOPMENT:  # prints the development API key
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
+        if settings.app.environment is Environment.DEVELOPMENT:  # prints the development API key
             announce_development_key(settings, database.url)
         _run_uvicorn(args, settings)
     return 0
@@ -99,12 +100,12 @@ def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
     try:
         uvicorn.run(
             "copilot_api.app:create_app_from_environment"
-            if settings.workers > 1 or args.reload
+            if settings.server.workers > 1 or args.reload
             else create_app_from_environment,
             factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=None if args.reload else settings.workers,
+            host=settings.server.host,
+            port=settings.server.port,
+            workers=None if args.reload else settings.server.workers,
             reload=args.reload,
             log_config=None,
             proxy_headers=False,
@@ -115,7 +116,7 @@ def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if metrics_dir is not None and settings.metrics_multiprocess_dir is None:
+        if metrics_dir is not None and settings.observability.metrics_multiprocess_dir is None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
@@ -134,11 +135,11 @@ def _prepare_metrics_directory(settings: Settings) -> Path | None:
     """Every worker writes its metrics here so /metrics can sum them; emptied before workers
     start. Unset METRICS_MULTIPROCESS_DIR: a directory of this supervisor's own under DATA_DIR
     (left-overs of supervisors that died are removed), passed to the workers by environment."""
-    if not settings.metrics_enabled:
+    if not settings.observability.metrics_enabled:
         return None
-    directory = settings.metrics_multiprocess_dir
+    directory = settings.observability.metrics_multiprocess_dir
     if directory is None:
-        parent = settings.data_dir.resolve() / "metrics"
+        parent = settings.app.data_dir.resolve() / "metrics"
         remove_abandoned_directories(parent)
         directory = parent / str(os.getpid())
         os.environ["METRICS_MULTIPROCESS_DIR"] = str(directory)
@@ -151,7 +152,9 @@ def _ignore_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _db_migrate(_: argparse.Namespace, settings: Settings) -> int:
-    with database_target(settings) as database:
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
         applied = apply_migrations(database.url)
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "none (up to date)"
     print(f"applied migrations: {names}")
@@ -159,13 +162,11 @@ def _db_migrate(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _config_show(_: argparse.Namespace, settings: Settings) -> int:
-    values = settings.model_dump(mode="json")  # SecretStr dumps as "**********"
-    shown = {variable.name: values[variable.name.lower()] for variable in env_contract()}
-    print(json.dumps(shown, indent=2))
+    print(json.dumps(settings.by_variable(), indent=2))
     return 0
 
 
 def _config_check(_: argparse.Namespace, settings: Settings) -> int:
     check_definitions(settings)
-    print(f"configuration is valid for ENVIRONMENT={settings.environment.value}")
+    print(f"configuration is valid for ENVIRONMENT={settings.app.environment.value}")
     return 0

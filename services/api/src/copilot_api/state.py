@@ -1,6 +1,7 @@
 """Keys of `app.state`, so every capability reads shared objects under one spelling."""
 
-SETTINGS = "settings"
+# The deployment environment (health responses report it).
+ENVIRONMENT = "environment"
 HEALTH = "health"
 DATABASE = "database"
 REDIS = "redis"

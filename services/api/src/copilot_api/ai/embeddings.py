@@ -17,7 +17,7 @@ from openai import AsyncOpenAI, OpenAIError
 
 from copilot_api.ai.hashing_embedder import MODEL_NAME as LOCAL_MODEL_NAME
 from copilot_api.ai.hashing_embedder import FloatMatrix, HashingEmbedder
-from copilot_config import Settings
+from copilot_config import ListingsSection, OpenAISection
 
 # Below this many texts the local provider runs inline: a thread hop costs more than the work.
 _INLINE_BATCH: Final = 32
@@ -125,22 +125,20 @@ def _normalise(matrix: FloatMatrix) -> FloatMatrix:
     return matrix
 
 
-def uses_openai_embeddings(settings: Settings) -> bool:
-    if settings.embedding_provider == "auto":
-        return settings.openai_api_key is not None
-    return settings.embedding_provider == "openai"
+def _uses_openai_embeddings(config: ListingsSection, openai: OpenAISection) -> bool:
+    if config.embedding_provider == "auto":
+        return openai.api_key is not None
+    return config.embedding_provider == "openai"
 
 
-def create_embedding_provider(settings: Settings) -> EmbeddingProvider:
+def create_embedding_provider(config: ListingsSection, openai: OpenAISection) -> EmbeddingProvider:
     """The provider the settings ask for (`EMBEDDING_PROVIDER`, auto = OpenAI when keyed)."""
-    if uses_openai_embeddings(settings) and settings.openai_api_key is not None:
+    if _uses_openai_embeddings(config, openai) and openai.api_key is not None:
         client = AsyncOpenAI(
-            api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url,
+            api_key=openai.api_key.get_secret_value(),
+            base_url=openai.base_url,
             timeout=30.0,
             max_retries=3,
         )
-        return OpenAIEmbeddingProvider(
-            client, settings.embedding_model, settings.embedding_dimensions
-        )
-    return LocalEmbeddingProvider(settings.embedding_dimensions)
+        return OpenAIEmbeddingProvider(client, config.embedding_model, config.embedding_dimensions)
+    return LocalEmbeddingProvider(config.embedding_dimensions)

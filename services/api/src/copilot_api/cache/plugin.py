@@ -19,18 +19,18 @@ from copilot_api.cache.tiered import CacheObserver
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.observability.metrics import Telemetry
 from copilot_api.state import CACHES, HEALTH, REDIS, TELEMETRY
-from copilot_config import Settings
+from copilot_config import CacheSection
 
 
 class CachePlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, config: CacheSection, *, namespace: str) -> None:
+        """`namespace` prefixes the Redis keys (the service name: two services sharing a
+        Redis never collide)."""
+        self.config = config
+        self.namespace = namespace
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        # Keys are namespaced by service name: two services sharing a Redis never collide.
-        caches = CacheRegistry.from_settings(
-            self.settings, namespace=f"{self.settings.app_name}:cache"
-        )
+        caches = CacheRegistry.from_config(self.config, namespace=self.namespace)
         telemetry: Telemetry | None = app_config.state.get(TELEMETRY)
         if telemetry is not None:
             caches.set_observer(TelemetryCacheObserver(telemetry))

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from copilot_api.cache.codecs import Codec, JsonCodec, VectorCodec
 from copilot_api.cache.tiered import DEFAULT_NAMESPACE, CacheObserver, TieredCache
-from copilot_config import Settings
+from copilot_config import CacheSection
 
 EMBEDDING = "embedding"
 PROMPT = "prompt"
@@ -21,18 +21,18 @@ class CacheRegistry:
         self._redis: Redis | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, namespace: str = DEFAULT_NAMESPACE) -> CacheRegistry:
+    def from_config(cls, config: CacheSection, namespace: str = DEFAULT_NAMESPACE) -> CacheRegistry:
         registry = cls(namespace)
         registry.add(
             EMBEDDING,
-            max_size=settings.cache_embedding_size,
-            ttl_seconds=settings.cache_embedding_ttl_seconds,
+            max_size=config.embedding_size,
+            ttl_seconds=config.embedding_ttl_seconds,
             codec=VectorCodec(),
         )
         registry.add(
             PROMPT,
-            max_size=settings.cache_prompt_size,
-            ttl_seconds=settings.cache_prompt_ttl_seconds,
+            max_size=config.prompt_size,
+            ttl_seconds=config.prompt_ttl_seconds,
             codec=JsonCodec(),
         )
         return registry

@@ -26,16 +26,16 @@ from copilot_api.experiments.store import ExperimentStore
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.observability.metrics import Telemetry
 from copilot_api.state import DATABASE, EXPERIMENTS, HEALTH, PROMPTS, TELEMETRY
-from copilot_config import Settings
+from copilot_config import ExperimentsSection
 
 
 class ExperimentsPlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, config: ExperimentsSection) -> None:
+        self.config = config
         self.experiments: tuple[Experiment, ...] = ()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        self.experiments = load_experiments(self.settings.experiments_file)
+        self.experiments = load_experiments(self.config.file)
         prompts: PromptRegistry | None = app_config.state.get(PROMPTS)
         if prompts is not None:
             # Checked now, before any request: the service refuses to start on a mismatch.

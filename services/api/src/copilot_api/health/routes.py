@@ -11,8 +11,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from copilot_api import __version__
 from copilot_api.health.registry import HealthRegistry
-from copilot_api.state import HEALTH, SETTINGS
-from copilot_config import Settings
+from copilot_api.state import ENVIRONMENT, HEALTH
+from copilot_config import Environment
 from copilot_config.health import DETAILED_HEALTH_PATH, HEALTH_PATH, LIVENESS_PATH, READINESS_PATH
 
 
@@ -22,8 +22,8 @@ def _now() -> str:
 
 @get(HEALTH_PATH, tags=["health"], summary="Basic health", sync_to_thread=False)
 def health(state: State) -> dict[str, str]:
-    settings: Settings = state[SETTINGS]
-    return {"status": "ok", "version": __version__, "environment": settings.environment.value}
+    environment: Environment = state[ENVIRONMENT]
+    return {"status": "ok", "version": __version__, "environment": environment.value}
 
 
 @get(LIVENESS_PATH, tags=["health"], summary="Liveness (no I/O)", sync_to_thread=False)
@@ -48,7 +48,7 @@ async def readiness(state: State) -> Response[dict[str, Any]]:
 
 @get(DETAILED_HEALTH_PATH, tags=["health"], summary="Every component's state")
 async def detailed(state: State) -> dict[str, Any]:
-    settings: Settings = state[SETTINGS]
+    environment: Environment = state[ENVIRONMENT]
     registry: HealthRegistry = state[HEALTH]
     services = await registry.details()
     statuses = {service.get("status") for service in services.values()}
@@ -63,7 +63,7 @@ async def detailed(state: State) -> dict[str, Any]:
         "status": overall,
         "timestamp": _now(),
         "version": __version__,
-        "environment": settings.environment.value,
+        "environment": environment.value,
         "services": services,
     }
 

@@ -99,8 +99,10 @@ def _user_errors(command: Command) -> Command:
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[str]:
-    with database_target(settings) as database:
-        if settings.environment is not Environment.PRODUCTION:
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
+        if settings.app.environment is not Environment.PRODUCTION:
             apply_migrations(database.url)  # production migrates as a deploy step
         yield database.url
 
@@ -109,7 +111,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.path
     source_format: SourceFormat = args.format or detect_format(path)
     column_map = parse_column_map(args.map)
-    batch_size = args.batch_size or settings.listings_ingest_batch_size
+    batch_size = args.batch_size or settings.listings.ingest_batch_size
     if batch_size < 1:
         raise _UsageError("--batch-size must be at least 1")
     records = read_records(path, source_format, column_map)
@@ -132,7 +134,7 @@ async def _ingest_async(
     batch_size: int,
     on_progress: Callable[[int], None],
 ) -> IngestSummary:
-    provider = create_embedding_provider(settings)
+    provider = create_embedding_provider(settings.listings, settings.openai)
     try:
         async with (
             await AsyncConnection.connect(url, autocommit=True) as connection,
@@ -165,7 +167,7 @@ def _reembed(args: argparse.Namespace, settings: Settings) -> int:
 async def _reembed_async(
     url: str, settings: Settings, everything: bool, hide_progress: bool
 ) -> tuple[int, str]:
-    provider = create_embedding_provider(settings)
+    provider = create_embedding_provider(settings.listings, settings.openai)
     space = provider.space
     done = 0
     try:
@@ -178,7 +180,7 @@ async def _reembed_async(
             with _progress(total, hide_progress, "reembed") as bar:
                 after = ""
                 while rows := await store.listings_without_embedding(
-                    connection, after, settings.listings_ingest_batch_size
+                    connection, after, settings.listings.ingest_batch_size
                 ):
                     vectors = await provider.embed([embedding_text(data) for _, data in rows])
                     async with connection.transaction():

@@ -15,6 +15,7 @@ from litestar.plugins import InitPluginProtocol
 from psycopg import OperationalError
 from psycopg_pool import PoolTimeout
 
+from copilot_api.ai.cached_embeddings import CachedEmbeddingProvider
 from copilot_api.ai.embeddings import EmbeddingProvider, create_embedding_provider
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.listings.parsing import create_query_parser
@@ -22,28 +23,34 @@ from copilot_api.listings.routes import listings_router
 from copilot_api.listings.runtime import ListingsRuntime
 from copilot_api.listings.store import EmbeddingSpaceMismatchError
 from copilot_api.state import CACHES, DATABASE, HEALTH, LISTINGS
-from copilot_config import Settings
+from copilot_config import ListingsSection, OpenAISection
 
 logger = logging.getLogger(__name__)
 
 
 class ListingsPlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(
+        self, config: ListingsSection, *, openai: OpenAISection, load_sample_data: bool
+    ) -> None:
+        """`load_sample_data`: fill an empty listings table with the bundled samples."""
+        self.config = config
+        self.openai = openai
+        self.load_sample_data = load_sample_data
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers.append(listings_router(self.settings))
+        app_config.route_handlers.append(listings_router(self.config))
         app_config.lifespan.append(self._lifespan)
         return app_config
 
     @asynccontextmanager
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        embeddings = create_embedding_provider(self.settings)
+        embeddings = create_embedding_provider(self.config, self.openai)
         runtime = ListingsRuntime(
-            self.settings,
             app.state[DATABASE],
             embeddings,
-            create_query_parser(self.settings),
+            create_query_parser(self.config, self.openai),
+            batch_size=self.config.ingest_batch_size,
+            load_sample_data=self.load_sample_data,
             query_embeddings=_cached_for_queries(app, embeddings),
         )
         app.state[LISTINGS] = runtime
@@ -82,6 +89,4 @@ def _cached_for_queries(app: Litestar, embeddings: EmbeddingProvider) -> Embeddi
     caches = app.state.get(CACHES)
     if caches is None or embeddings.space.provider == "local":
         return embeddings
-    from copilot_api.cache.embeddings import CachedEmbeddingProvider
-
     return CachedEmbeddingProvider(embeddings, caches.embedding)

@@ -32,7 +32,7 @@ from copilot_api.listings.store import EmbeddingSpaceMismatchError
 from copilot_api.security.principal import caller_id
 from copilot_api.state import LISTINGS, WORKFLOW_ENGINE
 from copilot_api.workflows.engine import WorkflowEngine
-from copilot_config import Settings
+from copilot_config import ListingsSection
 
 SEARCH_SCOPE = {"scope": "search"}
 ADMIN_SCOPE = {"scope": "admin"}
@@ -121,12 +121,12 @@ async def get_listing(listing_key: FromPath[str], state: State) -> dict[str, Any
     return public_listing(data)
 
 
-def _bulk_route(settings: Settings) -> Any:
+def _bulk_route(config: ListingsSection) -> Any:
     @post(
         "/api/listings",
         opt=ADMIN_SCOPE,
         status_code=HTTP_200_OK,
-        request_max_body_size=settings.listings_bulk_max_bytes,
+        request_max_body_size=config.bulk_max_bytes,
         tags=["listings"],
         summary="Upsert listings in bulk",
         description="Each listing is validated on its own: rejected ones are listed with their "
@@ -168,9 +168,9 @@ async def delete_listing(listing_key: FromPath[str], state: State) -> None:
         raise ApiError(404, "listing_not_found", f"No listing has ListingKey {listing_key!r}.")
 
 
-def listings_router(settings: Settings) -> Router:
+def listings_router(config: ListingsSection) -> Router:
     """Built per app: the bulk route's body limit comes from the settings."""
     return Router(
         path="/",
-        route_handlers=[property_search, get_listing, _bulk_route(settings), delete_listing],
+        route_handlers=[property_search, get_listing, _bulk_route(config), delete_listing],
     )

@@ -23,7 +23,6 @@ from copilot_api.listings.search import SearchService
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.listings.vocabulary import VocabularyCache
 from copilot_api.storage.database import Database
-from copilot_config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +34,18 @@ class ListingsNotReadyError(RuntimeError):
 class ListingsRuntime:
     def __init__(
         self,
-        settings: Settings,
         database: Database,
         embeddings: EmbeddingProvider,
         parser: QueryParser,
         *,
+        batch_size: int,
+        load_sample_data: bool,
         query_embeddings: EmbeddingProvider | None = None,
     ) -> None:
-        self.settings = settings
+        """`batch_size`: listings per ingest transaction; `load_sample_data`: fill an empty
+        table with the bundled samples when preparing."""
+        self.batch_size = batch_size
+        self.load_sample_data = load_sample_data
         self.database = database
         self.embeddings = embeddings
         self.parser = parser
@@ -70,11 +73,9 @@ class ListingsRuntime:
                 async with self.database.pool.connection() as connection:
                     await store.bind_embedding_space(connection, space, build_index=False)
                     await repair_indexes(connection, space.dimensions)
-                    if self.settings.sample_data_enabled:
+                    if self.load_sample_data:
                         await load_sample_data(
-                            connection,
-                            self.embeddings,
-                            batch_size=self.settings.listings_ingest_batch_size,
+                            connection, self.embeddings, batch_size=self.batch_size
                         )
                     missing = await store.missing_embeddings(connection)
             if missing:
@@ -113,7 +114,7 @@ class ListingsRuntime:
                 connection,
                 self.embeddings,
                 records,
-                batch_size=self.settings.listings_ingest_batch_size,
+                batch_size=self.batch_size,
                 expected_rows=expected_rows,
             )
         if summary.inserted or summary.updated:

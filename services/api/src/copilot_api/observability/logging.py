@@ -102,31 +102,33 @@ class ConsoleFormatter(logging.Formatter):
 
 
 def uses_json(settings: Settings) -> bool:
-    if settings.log_format == "auto":
-        return settings.environment is not Environment.DEVELOPMENT
-    return settings.log_format == "json"
+    log_format = settings.observability.log_format
+    if log_format == "auto":
+        return settings.app.environment is not Environment.DEVELOPMENT
+    return log_format == "json"
 
 
 def configure_logging(settings: Settings) -> None:
     """Point the root logger at stderr (and LOG_FILE when set); safe to call repeatedly."""
     redactor = Redactor.for_settings(settings)
+    config = settings.observability
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(
         JsonFormatter(redactor) if uses_json(settings) else ConsoleFormatter(redactor)
     )
     handlers: list[logging.Handler] = [console]
-    if settings.log_file is not None:
+    if config.log_file is not None:
         log_file = SharedRotatingFileHandler(
-            settings.log_file,
-            max_bytes=settings.log_file_max_bytes,
-            backup_count=settings.log_file_backup_count,
+            config.log_file,
+            max_bytes=config.log_file_max_bytes,
+            backup_count=config.log_file_backup_count,
         )
         log_file.setFormatter(JsonFormatter(redactor))  # files are for machines: always JSON
         handlers.append(log_file)
     root = logging.getLogger()
     previous = root.handlers[:]
     root.handlers[:] = handlers
-    root.setLevel(settings.log_level)
+    root.setLevel(config.log_level)
     for handler in previous:
         if isinstance(handler, SharedRotatingFileHandler):
             handler.close()  # ours: release the file and its lock

@@ -46,7 +46,7 @@ from copilot_api.observability.tracing import (
     traced_cursor_class,
 )
 from copilot_api.state import DATABASE, DATABASE_CONFIGURERS, HEALTH, REDIS, TELEMETRY
-from copilot_config import Settings
+from copilot_config import Environment, ObservabilitySection
 from copilot_config.health import METRICS_PATH
 
 logger = logging.getLogger(__name__)
@@ -57,24 +57,29 @@ READINESS_INTERVAL_SECONDS = 15.0
 
 
 class ObservabilityPlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings, *, span_exporter: SpanExporter | None = None) -> None:
+    def __init__(
+        self,
+        config: ObservabilitySection,
+        *,
+        service_name: str,
+        environment: Environment,
+        span_exporter: SpanExporter | None = None,
+    ) -> None:
         """`span_exporter` replaces OTLP (tests pass an in-memory exporter)."""
-        self.settings = settings
+        self.config = config
         self._span_exporter = span_exporter
         self._resource = Resource.create(
             {
-                "service.name": settings.app_name,
+                "service.name": service_name,
                 "service.version": __version__,
-                "deployment.environment.name": settings.environment.value,
+                "deployment.environment.name": environment.value,
                 "service.instance.id": f"{socket.gethostname()}-{os.getpid()}",
             }
         )
         self._tracer_provider: TracerProvider | None = None
         self._traced_cursor: type[AsyncCursor[Any]] | None = None
         meter, self._reader = self._build_meter()
-        self.telemetry = Telemetry(
-            meter, version=__version__, environment=settings.environment.value
-        )
+        self.telemetry = Telemetry(meter, version=__version__, environment=environment.value)
         if self._reader is not None:
             self._reader.add_native_source(self.telemetry.native_metrics)
 
@@ -88,15 +93,15 @@ class ObservabilityPlugin(InitPluginProtocol):
         return app_config
 
     def _build_meter(self) -> tuple[Meter, WorkerMetricReader | None]:
-        if not self.settings.metrics_enabled:
+        if not self.config.metrics_enabled:
             return NoOpMeterProvider().get_meter(TRACER_NAME), None
-        directory = self.settings.metrics_multiprocess_dir
+        directory = self.config.metrics_multiprocess_dir
         store = SnapshotStore(directory) if directory is not None else None
         return worker_metrics(store, self._resource, INSTRUMENTATION_SCOPE)
 
     @asynccontextmanager
     async def _telemetry_lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        provider = build_tracer_provider(self.settings, self._resource, self._span_exporter)
+        provider = build_tracer_provider(self.config, self._resource, self._span_exporter)
         self._tracer_provider = provider
         if provider is not None:
             tracer = provider.get_tracer(TRACER_NAME, __version__)
@@ -105,8 +110,8 @@ class ObservabilityPlugin(InitPluginProtocol):
         if self._reader is not None:
             self._reader.open()
         flusher = None
-        if self._reader is not None and self.settings.metrics_multiprocess_dir is not None:
-            flusher = Flusher(self._reader, self.settings.metrics_flush_interval_seconds)
+        if self._reader is not None and self.config.metrics_multiprocess_dir is not None:
+            flusher = Flusher(self._reader, self.config.metrics_flush_interval_seconds)
             flusher.start()
         try:
             yield

@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import SecretStr
-
 from copilot_config import Settings
 
 REDACTED = "[REDACTED]"
@@ -42,7 +40,7 @@ class Redactor:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Redactor:
-        return cls(_secret_values(settings))
+        return cls(secret.get_secret_value() for secret in settings.secret_values().values())
 
     def text(self, value: str) -> str:
         for secret in self._secrets:
@@ -65,8 +63,3 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.value(item) for item in value]
         return value
-
-
-def _secret_values(settings: Settings) -> list[str]:
-    values = (getattr(settings, name) for name in type(settings).model_fields)
-    return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]

@@ -19,27 +19,27 @@ from opentelemetry.trace import SpanKind, Tracer
 from psycopg import AsyncConnection, AsyncCursor, sql
 from redis.asyncio import Redis
 
-from copilot_config import Settings
+from copilot_config import ObservabilitySection
 
 TRACER_NAME = "copilot_api"
 _MAX_QUERY_TEXT = 2_000
 
 
 def build_tracer_provider(
-    settings: Settings, resource: Resource, exporter: SpanExporter | None = None
+    config: ObservabilitySection, resource: Resource, exporter: SpanExporter | None = None
 ) -> TracerProvider | None:
     """None (tracing off) unless an OTLP endpoint is configured or an exporter is given."""
     processor: SpanProcessor
     if exporter is not None:
         processor = SimpleSpanProcessor(exporter)  # tests read spans right after the request
-    elif settings.otel_exporter_otlp_endpoint:
-        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+    elif config.otel_exporter_otlp_endpoint:
+        endpoint = config.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
         processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
     else:
         return None
     provider = TracerProvider(
         resource=resource,
-        sampler=ParentBased(TraceIdRatioBased(settings.traces_sample_ratio)),
+        sampler=ParentBased(TraceIdRatioBased(config.traces_sample_ratio)),
         shutdown_on_exit=False,  # the app's lifespan shuts it down (and flushes) itself
     )
     provider.add_span_processor(processor)

@@ -78,9 +78,11 @@ def _guarded(command: Command) -> Command:
 @contextmanager
 def _database_url(settings: Settings) -> Iterator[str]:
     """The database, migrated (outside production); an embedded one is started if needed."""
-    with database_target(settings) as database:
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
         try:
-            if settings.environment is not Environment.PRODUCTION:
+            if settings.app.environment is not Environment.PRODUCTION:
                 apply_migrations(database.url)
             yield database.url
         except psycopg.OperationalError as error:

@@ -32,15 +32,15 @@ class NotDevelopmentError(RuntimeError):
 
 
 def dev_key_path(settings: Settings) -> Path:
-    return settings.data_dir / DEV_KEY_FILE
+    return settings.app.data_dir / DEV_KEY_FILE
 
 
 def ensure_development_key(settings: Settings, database_url: str) -> str:
     """The development key (all scopes): the saved one while it is still valid, else a new one."""
-    if settings.environment is not Environment.DEVELOPMENT:
+    if settings.app.environment is not Environment.DEVELOPMENT:
         raise NotDevelopmentError(
             f"development keys exist only when ENVIRONMENT=development, "
-            f"not {settings.environment.value}"
+            f"not {settings.app.environment.value}"
         )
     apply_migrations(database_url)  # the app would too, but the key is needed before it starts
     return asyncio.run(_ensure(dev_key_path(settings), database_url))

@@ -21,7 +21,7 @@ from copilot_api.security.routes import ApiKeysController
 from copilot_api.security.service import SecurityPolicy, SecurityService
 from copilot_api.security.store import ApiKey
 from copilot_api.state import DATABASE, HEALTH, REDIS, SECURITY
-from copilot_config import Settings
+from copilot_config import Environment, SecuritySection
 
 
 def provide_api_key(request: Request[Any, Any, Any]) -> ApiKey:
@@ -30,21 +30,22 @@ def provide_api_key(request: Request[Any, Any, Any]) -> ApiKey:
 
 
 class SecurityPlugin(InitPlugin, ReceiveRoutePlugin):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, config: SecuritySection, *, environment: Environment) -> None:
+        self.config = config
+        self.environment = environment
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        settings = self.settings
+        config = self.config
         app_config.route_handlers.append(ApiKeysController)
         app_config.middleware.append(SecurityMiddleware())
         openapi = app_config.openapi_config
         docs_path = (openapi.path if openapi else None) or "/schema"  # Litestar's default
         app_config.before_send.append(
-            security_headers_hook(docs_path=docs_path, hsts=settings.environment.is_deployed)
+            security_headers_hook(docs_path=docs_path, hsts=self.environment.is_deployed)
         )
-        if settings.cors_allow_origins:
+        if config.cors_allow_origins:
             app_config.cors_config = cors_config(
-                settings.cors_allow_origins, api_key_header=API_KEY_HEADER
+                config.cors_allow_origins, api_key_header=API_KEY_HEADER
             )
         if openapi is not None:
             add_api_key_scheme(openapi, API_KEY_HEADER)
@@ -61,9 +62,9 @@ class SecurityPlugin(InitPlugin, ReceiveRoutePlugin):
         # from its constructor argument, not from the config plugins edit. A route that takes
         # larger bodies (bulk ingest) declares `request_max_body_size=` on its decorator (or its
         # controller / router), and Litestar prefers the layer closest to the handler.
-        app.request_max_body_size = self.settings.max_request_body_bytes
+        app.request_max_body_size = self.config.max_request_body_bytes
         service = SecurityService(
-            SecurityPolicy.from_settings(self.settings), app.state[DATABASE], app.state[REDIS]
+            SecurityPolicy.from_config(self.config), app.state[DATABASE], app.state[REDIS]
         )
         app.state[SECURITY] = service
 

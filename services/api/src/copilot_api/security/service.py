@@ -20,7 +20,7 @@ from copilot_api.security.keys import matches, prefix_of
 from copilot_api.security.rate_limit import Decision, RateLimiter
 from copilot_api.security.store import ApiKey
 from copilot_api.storage.database import Database
-from copilot_config import Settings
+from copilot_config import SecuritySection
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ class SecurityPolicy:
     requests_per_hour: int
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SecurityPolicy:
+    def from_config(cls, config: SecuritySection) -> SecurityPolicy:
         return cls(
-            trusted_proxies=tuple(settings.trusted_proxies),
-            max_query_string_length=settings.max_query_string_length,
-            requests_per_minute=settings.rate_limit_requests_per_minute,
-            requests_per_hour=settings.rate_limit_requests_per_hour,
+            trusted_proxies=tuple(config.trusted_proxies),
+            max_query_string_length=config.max_query_string_length,
+            requests_per_minute=config.rate_limit_per_minute,
+            requests_per_hour=config.rate_limit_per_hour,
         )
 
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
@@ -24,7 +25,7 @@ from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.redis import connect_redis, ping_redis
 from copilot_api.storage.supervisor import EmbeddedSupervisor
 from copilot_api.storage.target import database_target
-from copilot_config import Environment, Settings
+from copilot_config import DatabaseSection, Environment, RedisSection
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,20 @@ def provide_redis(state: State) -> Redis | None:
 
 
 class StoragePlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        database: DatabaseSection,
+        redis: RedisSection,
+        *,
+        environment: Environment,
+        data_dir: Path,
+    ) -> None:
+        """Storage owns both connections, so it takes both sections; `data_dir` holds the
+        embedded server when no DATABASE_URL is set."""
+        self.database = database
+        self.redis = redis
+        self.environment = environment
+        self.data_dir = data_dir
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.lifespan.append(self._lifespan)
@@ -63,23 +76,24 @@ class StoragePlugin(InitPluginProtocol):
 
     @asynccontextmanager
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        settings = self.settings
+        target_cm = database_target(
+            self.database, environment=self.environment, data_dir=self.data_dir
+        )
         with ExitStack() as stack:
-            target = await asyncio.to_thread(stack.enter_context, database_target(settings))
+            target = await asyncio.to_thread(stack.enter_context, target_cm)
             database = Database(
                 target.url,
-                min_size=settings.database_pool_min_size,
-                max_size=settings.database_pool_max_size,
+                min_size=self.database.pool_min_size,
+                max_size=self.database.pool_max_size,
                 configure=_run_all(app.state.get(DATABASE_CONFIGURERS, [])),
-                timeout=settings.database_timeout,
+                timeout=self.database.timeout,
             )
-            redis = (
-                connect_redis(settings.redis_url.get_secret_value()) if settings.redis_url else None
-            )
+            redis_url = self.redis.url
+            redis = connect_redis(redis_url.get_secret_value()) if redis_url else None
             supervisor = (
                 EmbeddedSupervisor(
                     target.embedded,
-                    max_restarts=settings.database_restart_attempts,
+                    max_restarts=self.database.restart_attempts,
                     on_restart=database.pool.check,  # drop connections to the dead server
                 )
                 if target.embedded is not None
@@ -89,7 +103,7 @@ class StoragePlugin(InitPluginProtocol):
                 database.fail_fast_when_down(supervisor.check_available)
             supervising: asyncio.Task[None] | None = None
             try:
-                if settings.environment is not Environment.PRODUCTION:
+                if self.environment is not Environment.PRODUCTION:
                     # Production applies migrations as a deploy step (`copilot db migrate`).
                     await asyncio.to_thread(apply_migrations, target.url)
                 await database.open()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
-from copilot_config import Environment, Settings
+from copilot_config import DatabaseSection, Environment
 
 
 class DatabaseTargetError(RuntimeError):
@@ -20,25 +21,23 @@ class DatabaseTarget:
     embedded: EmbeddedPostgres | None  # None: an external server from DATABASE_URL
 
 
-def _embedded_for(settings: Settings) -> EmbeddedPostgres:
-    tuning = ServerTuning(durable=settings.environment is not Environment.TEST)
-    return EmbeddedPostgres(settings.data_dir / "postgres", tuning)
-
-
 @contextmanager
-def database_target(settings: Settings) -> Iterator[DatabaseTarget]:
+def database_target(
+    database: DatabaseSection, *, environment: Environment, data_dir: Path
+) -> Iterator[DatabaseTarget]:
     """DATABASE_URL when set; otherwise the embedded server under DATA_DIR, started (or reused
     when another process runs it) for the duration of the block and stopped at its end if this
     block started it. Deployed environments never get an embedded server."""
-    if settings.database_url is not None:
-        yield DatabaseTarget(settings.database_url.get_secret_value(), None)
+    if database.url is not None:
+        yield DatabaseTarget(database.url.get_secret_value(), None)
         return
-    if settings.environment.is_deployed:
+    if environment.is_deployed:
         raise DatabaseTargetError(
-            f"DATABASE_URL is required when ENVIRONMENT={settings.environment.value}: "
+            f"DATABASE_URL is required when ENVIRONMENT={environment.value}: "
             "the embedded PostgreSQL is for development and tests only"
         )
-    embedded = _embedded_for(settings)
+    tuning = ServerTuning(durable=environment is not Environment.TEST)
+    embedded = EmbeddedPostgres(data_dir / "postgres", tuning)
     url = embedded.start()
     try:
         yield DatabaseTarget(url, embedded)

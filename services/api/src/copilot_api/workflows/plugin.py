@@ -43,22 +43,20 @@ from copilot_api.workflows.services import WorkflowServices
 from copilot_api.workflows.steps.base import StepRegistry, Variant
 from copilot_api.workflows.steps.registry import shipped_steps
 from copilot_api.workflows.store import ExecutionStore
-from copilot_config import Settings
+from copilot_config import WorkflowsSection
 
 logger = logging.getLogger(__name__)
 
 
 class WorkflowsPlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings, steps: StepRegistry | None = None) -> None:
-        self.settings = settings
+    def __init__(self, config: WorkflowsSection, steps: StepRegistry | None = None) -> None:
+        self.config = config
         self.steps = steps or shipped_steps()
         self.catalog: WorkflowCatalog | None = None
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         prompts: PromptRegistry = app_config.state[PROMPTS]
-        self.catalog = WorkflowCatalog.load(
-            self.settings.workflows_dir, self.steps, frozenset(prompts.ids())
-        )
+        self.catalog = WorkflowCatalog.load(self.config.dir, self.steps, frozenset(prompts.ids()))
         app_config.route_handlers.extend([workflow_router, session_router])
         app_config.lifespan.append(self._lifespan)
         return app_config
@@ -67,7 +65,7 @@ class WorkflowsPlugin(InitPluginProtocol):
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
         assert self.catalog is not None
         redis = app.state.get(REDIS)
-        ttl = self.settings.session_ttl_seconds
+        ttl = self.config.session_ttl_seconds
         sessions: SessionStore = RedisSessionStore(redis, ttl) if redis else MemorySessionStore(ttl)
         telemetry: Telemetry | None = app.state.get(TELEMETRY)
         experiments: ExperimentService | None = app.state.get(EXPERIMENTS)

@@ -23,17 +23,19 @@ from copilot_api.cache.registry import CacheRegistry
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.observability.metrics import Telemetry
 from copilot_api.state import CACHES, HEALTH, LLM, PROMPTS, TELEMETRY
-from copilot_config import Settings
+from copilot_config import LLMSection, OpenAISection
 
 
 class LLMPlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, config: LLMSection, *, openai: OpenAISection) -> None:
+        self.config = config
+        self.openai = openai
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        prompts = PromptRegistry.load(self.settings.prompts_dir)
+        prompts = PromptRegistry.load(self.config.prompts_dir)
         telemetry: Telemetry | None = app_config.state.get(TELEMETRY)
-        provider = build_llm(self.settings, TelemetryLLMObserver(telemetry) if telemetry else None)
+        observer = TelemetryLLMObserver(telemetry) if telemetry else None
+        provider = build_llm(self.config, self.openai, observer)
         caches: CacheRegistry | None = app_config.state.get(CACHES)
         app_config.state[PROMPTS] = prompts
         app_config.state[LLM] = CachedLLM(provider, caches.prompt) if caches else provider

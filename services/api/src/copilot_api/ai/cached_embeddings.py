@@ -1,8 +1,9 @@
 """Caches any embedding provider: each text is embedded once per (provider, model, dimensions).
 
-Wraps the listings capability's `EmbeddingProvider` and is one itself, so callers cannot tell
-the difference except in latency. A batch looks every text up at once (one Redis MGET), embeds
-only the misses in one provider call, and stores them with one pipelined write.
+Wraps any `EmbeddingProvider` and is one itself, so callers cannot tell the difference except in
+latency (it lives in `ai`, which uses the generic `cache` package, never the reverse). A batch
+looks every text up at once (one Redis MGET), embeds only the misses in one provider call, and
+stores them with one pipelined write.
 """
 
 from __future__ import annotations
