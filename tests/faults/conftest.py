@@ -90,7 +90,9 @@ def embedded_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embed
     """The embedded server under DATA_DIR (owned by this test process, as `copilot serve` owns
     it), migrated, with sample listings and an admin key; each test's app adopts it."""
     variables: dict[str, Any] = {
-        "environment": Environment.TEST,
+        # Not TEST: its server tuning skips fsync and synchronous commit, so a crash could lose
+        # acknowledged rows by design; these scenarios measure the durable configuration.
+        "environment": Environment.DEVELOPMENT,
         "data_dir": tmp_path_factory.mktemp("faults") / "data",
         "load_sample_data": False,
         "embedding_provider": "local",

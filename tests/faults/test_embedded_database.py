@@ -74,6 +74,8 @@ def test_sigkilled_postmaster_is_restarted_and_no_acknowledged_row_is_lost(
             time.sleep(0.5)  # the load keeps going on the restarted server
         assert client.get("/health/liveness").status_code == 200
         assert embedded_service.server.postmaster_pid() not in (None, postmaster)
+        embedded = client.get("/health/detailed").json()["services"]["database"]["embedded"]
+        assert embedded == {"state": "running", "restarts": 1}
 
     assert to_503 is not None
     assert to_503 < 1.0, to_503

@@ -147,11 +147,17 @@ class StoragePlugin(InitPluginProtocol):
                 "max_size": stats.max_size,
                 "waiting": stats.waiting,
             }
+            report: dict[str, Any] = {"pool": pool}
+            if supervisor is not None:
+                report["embedded"] = {
+                    "state": supervisor.state.value,
+                    "restarts": supervisor.restarts,
+                }
             try:
                 latency = await database.ping(timeout)
             except Exception as error:
-                return {"status": "unhealthy", "error": type(error).__name__, "pool": pool}
-            return {"status": "healthy", "latency_ms": round(latency, 2), "pool": pool}
+                return {"status": "unhealthy", "error": type(error).__name__, **report}
+            return {"status": "healthy", "latency_ms": round(latency, 2), **report}
 
         registry.add_readiness("database", database_ready)
         registry.add_detail("database", database_detail)
