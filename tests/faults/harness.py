@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -84,13 +85,21 @@ class Load:
         with self._lock:
             return [outcome for outcome in self.outcomes if outcome.at >= moment]
 
-    def failed(self, since: float = 0.0) -> int:
-        return sum(1 for outcome in self.since(since) if outcome.status != 200)
-
     def server_errors(self) -> list[Outcome]:
         """5xx other than a clean 503 with a code: what must never happen."""
         with self._lock:
             return [o for o in self.outcomes if o.status >= 500 and o.status != 503]
+
+
+QUERIES = ("3 bedroom house", "condo with a pool", "house near the lake", "townhouse in Austin")
+
+
+def search(client: Client) -> tuple[int, str | None]:
+    """One property search (a few fixed queries: realistic, and cheap for the test machine)."""
+    response = client.post(
+        "/api/property-search", json={"query": random.choice(QUERIES), "limit": 5}
+    )
+    return response.status_code, error_code(response)
 
 
 def error_code(response: httpx.Response) -> str | None:

@@ -37,13 +37,15 @@ def _env(data_dir: Path, port: int) -> dict[str, str]:
 
 def _serve_until_ready(data_dir: Path, cwd: Path) -> subprocess.Popen[bytes]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "copilot_api", "serve"],
-        env=_env(data_dir, port),
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = cwd / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "copilot_api", "serve"],
+            env=_env(data_dir, port),
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
     def ready() -> bool:
         try:
@@ -51,10 +53,12 @@ def _serve_until_ready(data_dir: Path, cwd: Path) -> subprocess.Popen[bytes]:
         except httpx.TransportError:
             return False
 
-    if seconds_until(ready, timeout=60, interval=0.2) is None:
+    # Generous: a cold start (initdb, first import) is slow on a loaded CI machine.
+    if seconds_until(ready, timeout=150, interval=0.2) is None:
         process.kill()
         process.wait()
-        raise AssertionError("copilot serve never became ready")
+        tail = log.read_text(errors="replace").splitlines()[-5:]
+        raise AssertionError("copilot serve never became ready:\n" + "\n".join(tail))
     return process
 
 

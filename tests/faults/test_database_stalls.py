@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import signal
 import threading
 import time
@@ -14,7 +13,7 @@ from collections.abc import Iterator
 import psutil
 
 from tests.faults.conftest import EmbeddedService, FaultReport
-from tests.faults.harness import Client, Load, Outcome, error_code, readiness, seconds_until
+from tests.faults.harness import Client, Load, Outcome, readiness, search, seconds_until
 
 # A request may wait DATABASE_TIMEOUT (2 s) for a connection or a reply; allow scheduling noise.
 REQUEST_BUDGET_S = 3.0
@@ -23,15 +22,6 @@ REQUEST_BUDGET_S = 3.0
 # has been seen at up to 1.9 s on a busy 2-core machine; a probe that waits for the database
 # (the 10 s this suite guards against) still fails.
 PROBE_BUDGET_S = 2.2
-
-
-QUERIES = ("3 bedroom house", "condo with a pool", "house near the lake", "townhouse in Austin")
-
-
-def _search(client: Client) -> tuple[int, str | None]:
-    query = random.choice(QUERIES)
-    response = client.post("/api/property-search", json={"query": query, "limit": 5})
-    return response.status_code, error_code(response)
 
 
 def _timed_readiness(client: Client, timings: list[float]) -> int:
@@ -68,7 +58,7 @@ def test_hung_database_fails_fast_and_recovers(
     probe_times: list[float] = []
     with embedded_service.client() as client:
         assert readiness(client) == 200
-        with Load(lambda: _search(client), threads=1, pause=0.05) as searches:
+        with Load(lambda: search(client), threads=1, pause=0.05) as searches:
             time.sleep(0.3)
             postmaster = embedded_service.server.postmaster_pid()
             assert postmaster is not None
@@ -113,7 +103,7 @@ def test_postgres_restarted_under_load(
     server = embedded_service.server
     with embedded_service.client() as client:
         assert readiness(client) == 200
-        with Load(lambda: _search(client), threads=2, pause=0.02) as searches:
+        with Load(lambda: search(client), threads=2, pause=0.02) as searches:
             time.sleep(0.3)
             fault = time.monotonic()
             server.stop_server()  # fast shutdown: what an operator's restart does
@@ -204,7 +194,7 @@ def test_latency_between_service_and_database(
         url = f"postgresql://postgres@127.0.0.1:{proxy.port}/copilot"
         with embedded_service.client(database_url=url) as client:
             assert readiness(client) == 200
-            with Load(lambda: _search(client), threads=2, pause=0.05) as searches:
+            with Load(lambda: search(client), threads=2, pause=0.05) as searches:
                 time.sleep(0.3)
                 proxy.delay = 5.0
                 fault = time.monotonic()

@@ -4,7 +4,6 @@ keep failing. The service brings it back, or says it cannot (liveness) so it is 
 from __future__ import annotations
 
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -14,15 +13,7 @@ import uuid
 import psycopg
 
 from tests.faults.conftest import EmbeddedService, FaultReport
-from tests.faults.harness import Client, Load, error_code, readiness, seconds_until
-
-QUERIES = ("3 bedroom house", "condo with a pool", "house near the lake", "townhouse in Austin")
-
-
-def _search(client: Client) -> tuple[int, str | None]:
-    query = random.choice(QUERIES)
-    response = client.post("/api/property-search", json={"query": query, "limit": 5})
-    return response.status_code, error_code(response)
+from tests.faults.harness import Client, Load, error_code, readiness, search, seconds_until
 
 
 def _writer(client: Client, tag: str, acknowledged: list[str]) -> tuple[int, str | None]:
@@ -59,7 +50,7 @@ def test_sigkilled_postmaster_is_restarted_and_no_acknowledged_row_is_lost(
     with embedded_service.client() as client:
         assert readiness(client) == 200
         with (
-            Load(lambda: _search(client), threads=1, pause=0.05) as searches,
+            Load(lambda: search(client), threads=1, pause=0.05) as searches,
             Load(lambda: _writer(client, "kill", acknowledged), threads=1, pause=0.05) as writes,
         ):
             time.sleep(0.5)

@@ -3,24 +3,14 @@ fallbacks (Redis is not critical for readiness) and uses Redis again once it is 
 
 from __future__ import annotations
 
-import random
 import signal
 import time
 from pathlib import Path
 
 from tests.conftest import free_port
 from tests.faults.conftest import EmbeddedService, FaultReport
-from tests.faults.harness import Client, Load, error_code, readiness, seconds_until
+from tests.faults.harness import Client, Load, readiness, search, seconds_until
 from tests.integration.cache.conftest import RedisServer
-
-QUERIES = ("3 bedroom house", "condo with a pool", "house near the lake", "townhouse in Austin")
-
-
-def _search(client: Client) -> tuple[int, str | None]:
-    response = client.post(
-        "/api/property-search", json={"query": random.choice(QUERIES), "limit": 5}
-    )
-    return response.status_code, error_code(response)
 
 
 def _redis_status(client: Client) -> str:
@@ -36,7 +26,7 @@ def test_redis_killed_and_restored_under_load(
     try:
         with embedded_service.client(redis_url=redis_server.url) as client:
             assert _redis_status(client) == "healthy"
-            with Load(lambda: _search(client), threads=2, pause=0.02) as searches:
+            with Load(lambda: search(client), threads=2, pause=0.02) as searches:
                 time.sleep(0.5)
                 assert redis_server.process is not None
                 fault = time.monotonic()

@@ -99,10 +99,6 @@ class EmbeddedPostgres:
         return self.data_dir.parent / "postgres.lock"
 
     @property
-    def owned(self) -> bool:
-        return self._started_here
-
-    @property
     def port(self) -> int:
         if self._port is None:
             raise EmbeddedPostgresError("the embedded PostgreSQL has not been started")
