@@ -18,7 +18,7 @@ from typing import Any
 
 from copilot_api.ai.llm import LocalProvider
 from copilot_api.ai.prompts import PromptRegistry
-from copilot_api.security.fair_housing import review_generated_text
+from copilot_api.compliance.advertising_review import review_generated_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,6 +29,8 @@ OWN_SECTION = {
     "ListingsPlugin": "listings",
     "WorkflowsPlugin": "workflows",
 }
+# Plugins that need no settings at all (property search wires a route and step types).
+NO_SETTINGS = {"SearchPlugin"}
 SHARED: dict[str, set[type[Section]]] = {
     "StoragePlugin": {RedisSection},
     "LLMPlugin": {OpenAISection},
@@ -52,7 +54,14 @@ def _settings_objects(plugin: object) -> list[BaseModel]:
 
 
 def test_the_app_builds_every_plugin_listed_here(settings: Settings) -> None:
-    assert {type(plugin).__name__ for plugin in plugins_for(settings)} == set(OWN_SECTION)
+    built = {type(plugin).__name__ for plugin in plugins_for(settings)}
+    assert built == set(OWN_SECTION) | NO_SETTINGS
+
+
+@pytest.mark.parametrize("name", sorted(NO_SETTINGS))
+def test_a_plugin_without_a_section_keeps_no_settings(settings: Settings, name: str) -> None:
+    [plugin] = [p for p in plugins_for(settings) if type(p).__name__ == name]
+    assert _settings_objects(plugin) == []
 
 
 @pytest.mark.parametrize("name", sorted(OWN_SECTION))

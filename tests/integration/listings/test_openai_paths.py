@@ -85,6 +85,30 @@ def test_structured_output_is_validated_and_mapped_to_the_data(fake: FakeOpenAI)
     assert sent["json"]["messages"][1] == {"role": "user", "content": QUERY}
 
 
+def test_negations_sorts_and_ignored_words_come_through(fake: FakeOpenAI) -> None:
+    content = {
+        "filters": [
+            {"field": "PropertySubType", "op": "ne", "value": "condominium"},
+            {"field": "Cooling", "op": "not_contains", "value": "Central Air"},
+            {"field": "City", "op": "in", "value": ["ames"]},
+        ],
+        "sort": {"field": "ListPrice", "direction": "asc"},
+        "semantic_query": "",
+        "ignored_words": ["show", "me"],
+    }
+    fake.queue(Reply(body=completion(json.dumps(content))))
+    parsed = parse(fake, "show me the cheapest non-condo without central air in ames")
+    assert parsed.parser == "openai"
+    assert as_tuples(parsed) == [
+        ("PropertySubType", "ne", "Condominium"),
+        ("Cooling", "not_contains", "Central Air"),
+        ("City", "in", ["Ames"]),
+    ]
+    assert parsed.sort is not None
+    assert parsed.sort.as_dict() == {"field": "ListPrice", "direction": "asc"}
+    assert parsed.ignored_words == ["show", "me"]
+
+
 RULES = [
     ("BedroomsTotal", "gte", 3),
     ("PropertySubType", "eq", "Condominium"),
@@ -104,8 +128,23 @@ RULES = [
         Reply(status=500, body=error_body("boom", "server_error")),
         Reply(status=429, body=error_body("slow down", "rate_limit_exceeded")),
         Reply(body=b"{broken"),
+        Reply(
+            body=completion(
+                json.dumps({"filters": [], "semantic_query": "", "sort": {"field": "City"}})
+            )
+        ),
     ],
-    ids=["unknown-field", "bad-value", "bad-op", "not-json", "no-filters", "500", "429", "garbage"],
+    ids=[
+        "unknown-field",
+        "bad-value",
+        "bad-op",
+        "not-json",
+        "no-filters",
+        "500",
+        "429",
+        "garbage",
+        "bad-sort",
+    ],
 )
 def test_any_failure_falls_back_to_the_rules(fake: FakeOpenAI, reply: Reply) -> None:
     fake.queue(reply)

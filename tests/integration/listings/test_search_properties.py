@@ -1,5 +1,6 @@
-"""Property-based: for random filter sets, on both plans, no result ever violates a filter,
-`total` counts exactly the listings that do not, and unknowns come after full matches."""
+"""Property-based: for random filter sets (negations and `in` lists included), on every plan and
+with or without a sort, no result ever violates a filter, `total` counts exactly the listings
+that do not, unknowns come after full matches, and a sort orders each tier."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from copilot_api.listings.loading import ingest_records
 from copilot_api.listings.parsing.rules import RuleParser
 from copilot_api.listings.sample_data import generate_listings
 from copilot_api.listings.search import SearchResult, SearchService
+from copilot_api.listings.sorting import Sort
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.listings.vocabulary import VocabularyCache
 from copilot_api.storage.database import Database
@@ -64,27 +66,31 @@ def a_filter(draw: st.DrawFn) -> Filter:
         field = draw(st.sampled_from(sorted(NUMBERS)))
         low, high = NUMBERS[field]
         number = st.integers(int(low), int(high)) | st.floats(low, high, allow_nan=False)
-        op = draw(st.sampled_from([Op.GTE, Op.LTE, Op.EQ, Op.IN]))
-        value: Any = draw(st.lists(number, min_size=1, max_size=3)) if op is Op.IN else draw(number)
+        op = draw(st.sampled_from([Op.GTE, Op.LTE, Op.EQ, Op.IN, Op.NE, Op.NOT_IN]))
+        value: Any = (
+            draw(st.lists(number, min_size=1, max_size=3)) if op.takes_list else draw(number)
+        )
         return Filter(field, op, value)
     if kind == "text":
         field = draw(st.sampled_from(sorted(TEXTS)))
-        op = draw(st.sampled_from([Op.EQ, Op.IN, Op.CONTAINS]))
+        op = draw(st.sampled_from([Op.EQ, Op.IN, Op.CONTAINS, Op.NE, Op.NOT_IN, Op.NOT_CONTAINS]))
         values = TEXTS[field]
-        if op is Op.IN:
+        if op.takes_list:
             return Filter(
                 field, op, draw(st.lists(st.sampled_from(values), min_size=1, max_size=3))
             )
         text = draw(st.sampled_from(values))
-        if op is Op.CONTAINS:
+        if op in (Op.CONTAINS, Op.NOT_CONTAINS):
             start = draw(st.integers(0, len(text) - 1))
             text = text[start : draw(st.integers(start + 1, len(text)))]
         return Filter(field, op, text)
     if kind == "boolean":
-        return Filter(draw(st.sampled_from(BOOLEANS)), Op.EQ, draw(st.booleans()))
+        op = draw(st.sampled_from([Op.EQ, Op.NE]))
+        return Filter(draw(st.sampled_from(BOOLEANS)), op, draw(st.booleans()))
     if kind == "list":
         field = draw(st.sampled_from(sorted(LISTS)))
-        return Filter(field, Op.CONTAINS, draw(st.sampled_from(LISTS[field])))
+        op = draw(st.sampled_from([Op.CONTAINS, Op.NOT_CONTAINS]))
+        return Filter(field, op, draw(st.sampled_from(LISTS[field])))
     return Filter("PublicRemarks", Op.CONTAINS, draw(st.sampled_from(["pool", "Dock", "quartz"])))
 
 
@@ -137,8 +143,15 @@ def world(pg_server: EmbeddedPostgres) -> Iterator[World]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+NEGATED = {Op.NE: Op.EQ, Op.NOT_IN: Op.IN, Op.NOT_CONTAINS: Op.CONTAINS}
+SORT_FIELDS = ["ListPrice", "LivingArea", "YearBuilt", "BedroomsTotal", "LotSizeAcres", "Stories"]
+
+
 def oracle(item: Filter, listing: dict[str, Any]) -> str:
     """An independent statement of the documented semantics."""
+    if item.op in NEGATED:
+        status = oracle(Filter(item.field, NEGATED[item.op], item.value), listing)
+        return {"met": "unmet", "unmet": "met"}.get(status, status)
     actual = listing.get(item.field)
     if actual is None or actual == []:
         return "unknown"
@@ -171,6 +184,8 @@ def oracle(item: Filter, listing: dict[str, Any]) -> str:
     plan=st.sampled_from(["exact", "index", None]),
     limit=st.integers(1, 50),
     offset=st.sampled_from([0, 0, 7, 40]),
+    sort=st.none()
+    | st.builds(Sort, st.sampled_from(SORT_FIELDS), st.sampled_from(["asc", "desc"])),
 )
 def test_no_result_violates_its_filters(
     world: World,
@@ -180,9 +195,12 @@ def test_no_result_violates_its_filters(
     plan: Any,
     limit: int,
     offset: int,
+    sort: Sort | None,
 ) -> None:
     result: SearchResult = world.runner.run(
-        world.service.search(query, filters, limit, offset, replace_filters=replace, plan=plan)
+        world.service.search(
+            query, filters, limit, offset, replace_filters=replace, plan=plan, sort=sort
+        )
     )
     statuses = {
         key: [oracle(item, listing) for item in result.filters]
@@ -205,3 +223,33 @@ def test_no_result_violates_its_filters(
             event("an unknown criterion returned")
         else:
             assert not seen_unknown, "a full match ranked after a listing with unknowns"
+    if sort is not None:
+        assert result.sort == sort
+        expected = _sorted_values(sort, statuses, world.listings)[offset : offset + limit]
+        assert [hit.listing.get(sort.field) for hit in result.hits] == expected
+        event(f"sorted by {sort.field}")
+
+
+def _sorted_values(
+    sort: Sort, statuses: dict[str, list[str]], listings: dict[str, dict[str, Any]]
+) -> list[Any]:
+    """The sort values a correct search returns, position by position: full matches, then
+    unknowns, each ordered by the field with nulls last (ties may come in any order, their
+    values may not)."""
+    values: list[Any] = []
+    for tier in ("met", "unknown"):
+        keys = [
+            key
+            for key, found in statuses.items()
+            if "unmet" not in found and ("unknown" in found) == (tier == "unknown")
+        ]
+        present = sorted(
+            (
+                listings[key][sort.field]
+                for key in keys
+                if listings[key].get(sort.field) is not None
+            ),
+            reverse=sort.direction == "desc",
+        )
+        values += present + [None] * (len(keys) - len(present))
+    return values

@@ -83,6 +83,22 @@ def test_follow_ups_refine_the_previous_search(agent: TestClient[Litestar]) -> N
     assert stored["last_results"] == [hit["listing"]["ListingKey"] for hit in condos["results"]]
 
 
+def test_a_follow_up_keeps_the_order_unless_it_asks_for_another(
+    agent: TestClient[Litestar],
+) -> None:
+    session = agent.post("/api/sessions", json={}).json()["id"]
+    cheapest = {"field": "ListPrice", "direction": "asc"}
+    assert search(agent, "cheapest house in Ames", session)["sort"] == cheapest
+    garage = search(agent, "with a garage", session)
+    assert garage["sort"] == cheapest
+    assert bound(garage, "City", "eq") == "Ames"
+    prices = [hit["listing"]["ListPrice"] for hit in garage["results"]]
+    assert prices == sorted(prices)
+    newest = search(agent, "newest instead", session)
+    assert newest["sort"] == {"field": "YearBuilt", "direction": "desc"}
+    assert bound(newest, "GarageYN", "eq") is True
+
+
 def test_a_refused_query_is_remembered_but_changes_no_filters(agent: TestClient[Litestar]) -> None:
     session = agent.post("/api/sessions", json={}).json()["id"]
     search(agent, "3 bedroom house in Ames", session)

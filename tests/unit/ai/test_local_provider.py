@@ -12,7 +12,7 @@ import pytest
 from copilot_api.ai.llm import LLMError, LLMRequest, LocalProvider, Message
 from copilot_api.ai.llm.local.market import cite
 from copilot_api.ai.prompts import PromptRegistry
-from copilot_api.security.fair_housing import review_generated_text
+from copilot_api.compliance.advertising_review import review_generated_text
 from tests.conftest import REPO_ROOT
 from tests.unit.ai.listings import COMPARABLES, STATISTICS, SUBJECT
 

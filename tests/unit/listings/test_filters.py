@@ -37,6 +37,12 @@ from copilot_api.listings.filters import (
             {"field": "PublicRemarks", "op": "eq", "value": "x"},
             "PublicRemarks does not support 'eq'",
         ),
+        (
+            {"field": "City", "op": "not_in", "value": "Ames"},
+            "City not_in: expects a non-empty list",
+        ),
+        ({"field": "GarageYN", "op": "not_in", "value": [True]}, "GarageYN does not support"),
+        ({"field": "ListPrice", "op": "not_contains", "value": 1}, "does not support"),
     ],
 )
 def test_invalid_filters_say_what_is_wrong(raw: dict[str, Any], message: str) -> None:
@@ -78,6 +84,34 @@ def test_active_listings_unless_a_status_is_given() -> None:
         (Filter("Cooling", Op.CONTAINS, "central air"), {"Cooling": []}, "unknown"),
         (Filter("GarageYN", Op.EQ, False), {"GarageYN": False}, "met"),
         (Filter("BedroomsTotal", Op.IN, [2.0, 3.0]), {"BedroomsTotal": 3}, "met"),
+        # negations: the opposite of the positive test; null stays unknown
+        (Filter("City", Op.NE, "ames"), {"City": "Ames"}, "unmet"),
+        (Filter("City", Op.NE, "ames"), {"City": "Austin"}, "met"),
+        (Filter("City", Op.NE, "ames"), {}, "unknown"),
+        (
+            Filter("PropertySubType", Op.NOT_IN, ["Condominium", "Townhouse"]),
+            {"PropertySubType": "townhouse"},
+            "unmet",
+        ),
+        (Filter("BedroomsTotal", Op.NOT_IN, [2.0, 3.0]), {"BedroomsTotal": 4}, "met"),
+        (Filter("Cooling", Op.NOT_CONTAINS, "central air"), {"Cooling": ["Central Air"]}, "unmet"),
+        (Filter("Cooling", Op.NOT_CONTAINS, "central air"), {"Cooling": ["Ductless"]}, "met"),
+        (Filter("Cooling", Op.NOT_CONTAINS, "central air"), {"Cooling": []}, "unknown"),
+        (Filter("PoolPrivateYN", Op.NE, True), {"PoolPrivateYN": False}, "met"),
+        # full + half / 2, derived from the document; no full-bath count: unknown
+        (
+            Filter("BathroomsFullAndHalf", Op.GTE, 2.5),
+            {"BathroomsFull": 2, "BathroomsHalf": 1},
+            "met",
+        ),
+        (Filter("BathroomsFullAndHalf", Op.GTE, 2.5), {"BathroomsFull": 3}, "met"),
+        (
+            Filter("BathroomsFullAndHalf", Op.GTE, 2.5),
+            {"BathroomsFull": 2, "BathroomsHalf": 0},
+            "unmet",
+        ),
+        (Filter("BathroomsFullAndHalf", Op.GTE, 2.5), {"BathroomsHalf": 1}, "unknown"),
+        (Filter("Stories", Op.EQ, 1.5), {"Stories": 1.5}, "met"),
     ],
 )
 def test_criteria_status(item: Filter, listing: dict[str, Any], status: str) -> None:

@@ -108,3 +108,25 @@ def test_private_remarks_never_reach_the_embedded_text() -> None:
     )
     assert "1234" not in listing.text
     assert "Sunny" in listing.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("Stories", "1.5", 1.5),  # RESO says whole number; real feeds carry half stories
+        ("Stories", 2.5, 2.5),
+        ("GarageSpaces", "2.5", 2.5),  # tandem spaces: RESO types it as a decimal
+        ("LotSizeAcres", "0.25", 0.25),
+        ("Basement", "Finished, Walk-Out", ["Finished", "Walk-Out"]),
+        ("AssociationYN", "N", False),
+    ],
+)
+def test_decimal_and_new_fields_keep_their_values(field: str, value: Any, stored: Any) -> None:
+    listing = validate_listing({"ListingKey": "K1", field: value})
+    assert listing.data[field] == stored
+
+
+def test_derived_fields_are_not_taken_from_the_document() -> None:
+    """BathroomsFullAndHalf is computed; a feed's value is kept as an unknown field, unchecked."""
+    listing = validate_listing({"ListingKey": "K1", "BathroomsFullAndHalf": "many"})
+    assert listing.data["BathroomsFullAndHalf"] == "many"

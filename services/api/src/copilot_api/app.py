@@ -20,6 +20,7 @@ from copilot_api.health.routes import health_handlers
 from copilot_api.listings.plugin import ListingsPlugin
 from copilot_api.observability.logging import configure_logging
 from copilot_api.observability.plugin import ObservabilityPlugin
+from copilot_api.search.plugin import SearchPlugin
 from copilot_api.security.plugin import SecurityPlugin
 from copilot_api.state import ENVIRONMENT, HEALTH
 from copilot_api.storage.plugin import StoragePlugin
@@ -73,6 +74,7 @@ def plugins_for(settings: Settings) -> list[InitPluginProtocol]:
         ListingsPlugin(
             settings.listings, openai=settings.openai, load_sample_data=settings.sample_data_enabled
         ),
+        SearchPlugin(),
         WorkflowsPlugin(settings.workflows),
     ]
 

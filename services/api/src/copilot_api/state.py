@@ -17,3 +17,5 @@ DATABASE_CONFIGURERS = "database_configurers"
 SECURITY = "security"
 # The listings capability's runtime (search service, ingest) for routes and workflow steps.
 LISTINGS = "listings"
+# Step types other capabilities offer the workflow engine (property search's steps, say).
+WORKFLOW_STEP_TYPES = "workflow_step_types"

@@ -7,7 +7,7 @@ is what filters compare against. Anything not listed here is kept and returned b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
@@ -24,19 +24,34 @@ class FieldKind(StrEnum):
 
 class Op(StrEnum):
     EQ = "eq"
+    NE = "ne"
     GTE = "gte"
     LTE = "lte"
     IN = "in"
+    NOT_IN = "not_in"
     CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+
+    @property
+    def takes_list(self) -> bool:
+        return self in (Op.IN, Op.NOT_IN)
 
 
+# The negated ops ("no pool", "not a townhouse", "without central air") and their positives.
+NEGATIONS: Final[Mapping[Op, Op]] = {
+    Op.NE: Op.EQ,
+    Op.NOT_IN: Op.IN,
+    Op.NOT_CONTAINS: Op.CONTAINS,
+}
+
+_NUMBER_OPS: Final = frozenset({Op.EQ, Op.NE, Op.GTE, Op.LTE, Op.IN, Op.NOT_IN})
 OPS_BY_KIND: Final[Mapping[FieldKind, frozenset[Op]]] = {
-    FieldKind.INTEGER: frozenset({Op.EQ, Op.GTE, Op.LTE, Op.IN}),
-    FieldKind.DECIMAL: frozenset({Op.EQ, Op.GTE, Op.LTE, Op.IN}),
-    FieldKind.BOOLEAN: frozenset({Op.EQ}),
-    FieldKind.TEXT: frozenset({Op.EQ, Op.IN, Op.CONTAINS}),
-    FieldKind.LONG_TEXT: frozenset({Op.CONTAINS}),
-    FieldKind.LIST: frozenset({Op.CONTAINS}),
+    FieldKind.INTEGER: _NUMBER_OPS,
+    FieldKind.DECIMAL: _NUMBER_OPS,
+    FieldKind.BOOLEAN: frozenset({Op.EQ, Op.NE}),
+    FieldKind.TEXT: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.CONTAINS, Op.NOT_CONTAINS}),
+    FieldKind.LONG_TEXT: frozenset({Op.CONTAINS, Op.NOT_CONTAINS}),
+    FieldKind.LIST: frozenset({Op.CONTAINS, Op.NOT_CONTAINS}),
 }
 
 
@@ -48,6 +63,11 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = 200
+    # A value computed from other fields (never read from, nor validated in, the document).
+    derive: Callable[[Mapping[str, Any]], Any] | None = None
+
+    def value_in(self, listing: Mapping[str, Any]) -> Any:
+        return self.derive(listing) if self.derive else listing.get(self.name)
 
     @property
     def ops(self) -> frozenset[Op]:
@@ -58,6 +78,21 @@ class FieldSpec:
         return self.kind in (FieldKind.INTEGER, FieldKind.DECIMAL)
 
 
+def _full_and_half_baths(listing: Mapping[str, Any]) -> float | None:
+    """Baths as agents count them: 2 full and 1 half = 2.5. A missing half count is none."""
+    full, half = _number(listing.get("BathroomsFull")), _number(listing.get("BathroomsHalf"))
+    return None if full is None else full + (half or 0.0) / 2
+
+
+def _number(value: Any) -> float | None:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if is_number else None
+
+
+# Derived, not RESO: "2.5 baths" compares full + half / 2 (RESO's BathroomsTotalDecimal, where
+# feeds send it, also counts three-quarter baths; this one is computed the same way everywhere).
+FULL_AND_HALF_BATHS: Final = "BathroomsFullAndHalf"
+
 # The year bound is checked against the current year at validation time (see validation.py).
 YEAR_BUILT_FUTURE_MARGIN: Final = 5
 
@@ -67,6 +102,14 @@ _SPECS: Final = (
     FieldSpec("BathroomsTotalInteger", FieldKind.INTEGER, "bathrooms_total_integer", 0, 100),
     FieldSpec("BathroomsFull", FieldKind.INTEGER, "bathrooms_full", 0, 100),
     FieldSpec("BathroomsHalf", FieldKind.INTEGER, "bathrooms_half", 0, 100),
+    FieldSpec(
+        FULL_AND_HALF_BATHS,
+        FieldKind.DECIMAL,
+        "(bathrooms_full + coalesce(bathrooms_half, 0) / 2)",
+        0,
+        200,
+        derive=_full_and_half_baths,
+    ),
     FieldSpec("LivingArea", FieldKind.DECIMAL, "living_area", 1, 1_000_000),
     FieldSpec("LotSizeAcres", FieldKind.DECIMAL, "lot_size_acres", 0, 1_000_000),
     FieldSpec("LotSizeSquareFeet", FieldKind.DECIMAL, "lot_size_square_feet", 0, 50_000_000_000),
@@ -90,7 +133,18 @@ _SPECS: Final = (
     FieldSpec("Cooling", FieldKind.LIST, "cooling"),
     FieldSpec("Heating", FieldKind.LIST, "heating"),
     FieldSpec("NewConstructionYN", FieldKind.BOOLEAN, "new_construction_yn"),
-    FieldSpec("Stories", FieldKind.INTEGER, "stories", 0, 200),
+    # RESO types Stories as a whole number; real feeds send 1.5 and 2.5 (a standard US
+    # category), so it is a decimal here (a deliberate deviation, see the README).
+    FieldSpec("Stories", FieldKind.DECIMAL, "stories", 0, 200),
+    # Read from the document (no generated column): a type check keeps an unvalidated old
+    # document from failing the cast.
+    FieldSpec(
+        "AssociationYN",
+        FieldKind.BOOLEAN,
+        "(CASE WHEN jsonb_typeof(data->'AssociationYN') = 'boolean'"
+        " THEN (data->>'AssociationYN')::boolean END)",
+    ),
+    FieldSpec("Basement", FieldKind.LIST, "listing_lookup_text(data->'Basement')"),
     FieldSpec("PublicRemarks", FieldKind.LONG_TEXT, "(data->>'PublicRemarks')", max_length=50_000),
 )
 

@@ -4,6 +4,9 @@ Semantics (shared by SQL and the per-result `criteria`):
 - text comparisons (`eq`, `in`, `contains`) ignore case; `contains` is a substring test and, on
   multi-select fields (Cooling, Heating), is true when any value contains it;
 - `gte`/`lte` are inclusive;
+- `ne`, `not_in` and `not_contains` are the negations of `eq`, `in` and `contains` ("no pool",
+  "not a townhouse", "without central air"); like every filter they say nothing about a listing
+  whose field is null, which stays "unknown";
 - a listing whose tested field is null neither meets nor violates the filter: it is "unknown".
   Search returns such listings only after every listing that meets all filters.
 """
@@ -17,7 +20,7 @@ from typing import Any, Final, Literal
 
 from psycopg import sql
 
-from copilot_api.listings.fields import FIELDS, FieldKind, FieldSpec, Op
+from copilot_api.listings.fields import FIELDS, NEGATIONS, FieldKind, FieldSpec, Op
 
 Status = Literal["met", "unmet", "unknown"]
 FilterValue = bool | int | float | str | list[int | float] | list[str]
@@ -81,7 +84,7 @@ def parse_filters(raw: Sequence[Mapping[str, Any]]) -> list[Filter]:
 
 
 def _value(spec: FieldSpec, op: Op, value: Any) -> FilterValue:
-    if op is Op.IN:
+    if op.takes_list:
         if not isinstance(value, list) or not value:
             raise ValueError("expects a non-empty list")
         if len(value) > MAX_IN_VALUES:
@@ -171,10 +174,16 @@ def _joined(parts: list[sql.Composable], operator: str) -> sql.Composable:
 
 
 def _column(spec: FieldSpec) -> sql.Composable:
-    return sql.SQL(spec.column)  # trusted: from the field catalogue, never from input
+    column = sql.SQL(spec.column)  # trusted: from the field catalogue, never from input
+    # An empty multi-select is as unknown as a missing one (the criteria say the same).
+    return sql.SQL("nullif({}, '')").format(column) if spec.kind is FieldKind.LIST else column
 
 
 def _met(item: Filter) -> tuple[sql.Composable, list[Any]]:
+    positive = NEGATIONS.get(item.op)
+    if positive is not None:  # NOT of the positive test: null stays null, i.e. "unknown"
+        clause, params = _met(Filter(item.field, positive, item.value))
+        return sql.SQL("NOT ({})").format(clause), params
     spec, column = item.spec, _column(item.spec)
     if spec.is_numeric:
         if isinstance(item.value, list):
@@ -211,13 +220,16 @@ def criterion(item: Filter, listing: Mapping[str, Any]) -> dict[str, Any]:
 
 def status_of(item: Filter, listing: Mapping[str, Any]) -> Status:
     """The same test as the SQL, on the stored document."""
-    actual = listing.get(item.field)
-    if actual is None or actual == []:
+    actual = item.spec.value_in(listing)
+    if actual is None or actual in ([], ""):
         return "unknown"
     return "met" if _meets(item, actual) else "unmet"
 
 
 def _meets(item: Filter, actual: Any) -> bool:
+    positive = NEGATIONS.get(item.op)
+    if positive is not None:
+        return not _meets(Filter(item.field, positive, item.value), actual)
     spec = item.spec
     if spec.is_numeric:
         return _meets_number(item, float(actual))

@@ -1,11 +1,11 @@
-"""HTTP routes: property search, one listing, bulk upsert and delete. Thin layers over
-`SearchService` and `ListingsRuntime`; the logic lives there so workflow steps can reuse it."""
+"""HTTP routes: one listing, bulk upsert and delete; thin layers over `ListingsRuntime`.
+Property search has its own package (copilot_api.search)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Router, delete, get, post
+from litestar import Router, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
@@ -13,25 +13,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from copilot_api.ai.embeddings import EmbeddingError
 from copilot_api.errors import ApiError
 from copilot_api.listings.fields import public_listing
-from copilot_api.listings.filters import FilterError, parse_filters
-from copilot_api.listings.runtime import ListingsNotReadyError, ListingsRuntime
+from copilot_api.listings.runtime import ListingsRuntime
 from copilot_api.listings.schemas import (
     BulkRequest,
     BulkResponse,
-    Compliance,
-    Criterion,
-    FilterOut,
-    Ranking,
     RejectedOut,
-    SearchRequest,
-    SearchResponse,
-    SearchResultOut,
 )
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.listings.store import EmbeddingSpaceMismatchError
-from copilot_api.security.principal import caller_id
-from copilot_api.state import LISTINGS, WORKFLOW_ENGINE
-from copilot_api.workflows.engine import WorkflowEngine
+from copilot_api.state import LISTINGS
 from copilot_config import ListingsSection
 
 SEARCH_SCOPE = {"scope": "search"}
@@ -40,71 +30,7 @@ ADMIN_SCOPE = {"scope": "admin"}
 
 async def _runtime(state: State) -> ListingsRuntime:
     runtime: ListingsRuntime = state[LISTINGS]
-    try:
-        await runtime.ensure_ready()
-    except ListingsNotReadyError as error:
-        raise ApiError(
-            503, "listings_unavailable", f"Listings are not available yet: {error}"
-        ) from None
-    return runtime
-
-
-@post(
-    "/api/property-search",
-    opt=SEARCH_SCOPE,
-    status_code=HTTP_200_OK,
-    tags=["search"],
-    summary="Search listings in natural language",
-    description="Parses the query into RESO filters (shown in `filters`), keeps only listings "
-    "that meet every filter (listings whose tested field is null come last, marked `unknown`), "
-    "and ranks them by semantic similarity fused with full-text rank. `filters` in the request "
-    "add to the parsed ones; one on a field replaces the parsed filters on that field.",
-)
-async def property_search(
-    request: Request[Any, Any, Any], data: JSONBody[SearchRequest], state: State
-) -> SearchResponse:
-    """Runs the `property_search` workflow: fair-housing screen, query understanding (refined by
-    the session), search, session update; the execution is recorded like any other."""
-    if not data.query.strip():
-        raise ApiError(400, "invalid_query", "The query must contain some text.")
-    overrides = [{"field": f.field, "op": f.op, "value": f.value} for f in data.filters or []]
-    try:
-        parse_filters(overrides)
-    except FilterError as error:
-        raise ApiError(
-            400, "invalid_filter", f"Filter {error.index}: {error}", details={"index": error.index}
-        ) from None
-    engine: WorkflowEngine = state[WORKFLOW_ENGINE]
-    payload: dict[str, Any] = {"query": data.query, "limit": data.limit, "offset": data.offset}
-    if overrides:
-        payload["filters"] = overrides
-    execution = await engine.execute(
-        "property_search", payload, user_id=caller_id(request), session_id=data.session_id
-    )
-    output = execution.output or {}
-    return SearchResponse(
-        query=output["query"],
-        filters=[FilterOut(**f) for f in output["filters"]],
-        semantic_query=output["semantic_query"],
-        results=[
-            SearchResultOut(
-                listing=hit["listing"],
-                score=hit["score"],
-                criteria=[Criterion(**c) for c in hit["criteria"]],
-                ranking=Ranking(**hit["ranking"]),
-            )
-            for hit in output["results"]
-        ],
-        total=output["total"],
-        total_relation=output["total_relation"],
-        took_ms=round(execution.duration_ms, 2),
-        provider=output["provider"],
-        parser=output["parser"],
-        plan=output["plan"],
-        compliance=Compliance(**output["compliance"]),
-        execution_id=str(execution.execution_id),
-        session_id=data.session_id,
-    )
+    return await runtime.available()
 
 
 @get(
@@ -172,5 +98,5 @@ def listings_router(config: ListingsSection) -> Router:
     """Built per app: the bulk route's body limit comes from the settings."""
     return Router(
         path="/",
-        route_handlers=[property_search, get_listing, _bulk_route(config), delete_listing],
+        route_handlers=[get_listing, _bulk_route(config), delete_listing],
     )

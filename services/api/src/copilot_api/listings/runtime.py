@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from copilot_api.ai.embeddings import EmbeddingProvider
+from copilot_api.errors import ApiError
 from copilot_api.listings import store
 from copilot_api.listings.ingest import IngestSummary
 from copilot_api.listings.loading import ingest_records, load_sample_data, repair_indexes
@@ -61,6 +62,17 @@ class ListingsRuntime:
     @property
     def ready(self) -> bool:
         return self._ready
+
+    async def available(self) -> ListingsRuntime:
+        """This runtime once ready; else the one "listings unavailable" answer (HTTP 503) that
+        every route and workflow step gives."""
+        try:
+            await self.ensure_ready()
+        except ListingsNotReadyError as error:
+            raise ApiError(
+                503, "listings_unavailable", f"Listings are not available yet: {error}"
+            ) from None
+        return self
 
     async def prepare(self) -> None:
         """Idempotent; raises `store.EmbeddingSpaceMismatchError` or database errors."""

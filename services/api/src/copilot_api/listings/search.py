@@ -18,6 +18,10 @@
    exact plan every matching listing gets both ranks; on the index plan the full-text rank
    re-orders the nearest candidates (ranking tens of thousands of documents by text would cost
    more than the whole search budget).
+6. with an explicit `sort` ("cheapest first"), the sort field orders each tier instead, nulls
+   last, relevance and then ListingKey breaking ties (see listings/sorting.py): the candidates
+   are the rows up to the page's last sort value (ties included), found through the field's
+   B-tree index, then ranked as above.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -33,7 +37,7 @@ import numpy as np
 from psycopg import AsyncConnection, sql
 
 from copilot_api.ai.embeddings import EmbeddingProvider
-from copilot_api.listings.fields import public_listing
+from copilot_api.listings.fields import FIELDS, public_listing
 from copilot_api.listings.filters import (
     Filter,
     criterion,
@@ -43,11 +47,13 @@ from copilot_api.listings.filters import (
     with_default_status,
 )
 from copilot_api.listings.parsing.model import ParsedQuery, QueryParser
+from copilot_api.listings.sorting import Sort
 from copilot_api.listings.vectors import vector_literal
 from copilot_api.listings.vocabulary import VocabularyCache
 from copilot_api.storage.database import Database
 
 Plan = Literal["exact", "index"]
+PlanUsed = Literal["exact", "index", "sorted"]
 Condition = tuple[sql.Composable, list[Any]]
 
 RRF_K: Final = 60
@@ -103,7 +109,8 @@ class SearchResult:
     took_ms: float
     provider: str
     parser: str
-    plan: Plan
+    plan: PlanUsed
+    sort: Sort | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +133,7 @@ class _Tiers:
 class _Outcome:
     page: list[_Ranked]
     tiers: _Tiers
-    plan: Plan
+    plan: PlanUsed
 
 
 class SearchService:
@@ -159,18 +166,23 @@ class SearchService:
         replace_filters: bool = False,
         plan: Plan | None = None,
         parsed: ParsedQuery | None = None,
+        sort: Sort | None = None,
     ) -> SearchResult:
         """`filters` add to (or, per field, override) the parsed ones; with `replace_filters`
         they are the whole set (a session that already holds refined filters). `parsed` skips
         parsing (a workflow step already understood the query). `plan` forces the exact or
-        index path (benchmarks and tests); by default selectivity decides."""
+        index path (benchmarks and tests); by default selectivity decides. `sort` (else the
+        parsed one) orders each tier by a field instead of relevance."""
         started = time.perf_counter()
         parsed = parsed or await self.parse(query)
         chosen = list(filters) if replace_filters else merge_filters(parsed.filters, filters)
         effective = with_default_status(chosen)
         vector = (await self._embeddings.embed([parsed.semantic_text or query]))[0]
+        order = sort or parsed.sort
         ranking = _Ranking(
-            vector=vector if np.any(vector) else None, terms=_text_terms(parsed.semantic_text)
+            vector=vector if np.any(vector) else None,
+            terms=_text_terms(parsed.semantic_text),
+            sort=order,
         )
         async with self._database.pool.connection() as connection, connection.transaction():
             for setting in SEARCH_SETTINGS:
@@ -193,6 +205,7 @@ class SearchService:
             provider=self._embeddings.space.provider,
             parser=parsed.parser,
             plan=outcome.plan,
+            sort=order,
         )
 
 
@@ -241,7 +254,7 @@ async def _count(connection: AsyncConnection[Any], where: Condition, cap: int) -
 # fusion of the vector and full-text ranks.
 _FUSED_RANKING: Final = """
 ranked AS (
-    SELECT listing_key, distance, text_score,
+    SELECT *,
         CASE WHEN distance IS NOT NULL
             THEN row_number() OVER (ORDER BY distance NULLS LAST, listing_key) END AS vector_rank,
         CASE WHEN text_score IS NOT NULL
@@ -253,7 +266,7 @@ SELECT listing_key,
     coalesce(1.0 / ({k} + vector_rank), 0) + coalesce(1.0 / ({k} + text_rank), 0) AS score,
     distance, vector_rank, text_rank, count(*) OVER () AS candidates
 FROM ranked
-ORDER BY score DESC, distance NULLS LAST, listing_key
+ORDER BY {order}score DESC, distance NULLS LAST, listing_key
 LIMIT %s OFFSET %s
 """
 
@@ -278,10 +291,36 @@ WITH matching AS MATERIALIZED (
 ),"""
 
 
+# A sorted page needs the rows up to its last sort value, ties included: `boundary` is that
+# value (an index scan of the sort field), and every row not beyond it is a candidate. With
+# fewer rows than the page, or a page reaching the null values, every row is.
+_SORTED_CANDIDATES: Final = """
+WITH boundary AS MATERIALIZED (
+    SELECT {column} AS value FROM listings WHERE {where}
+    ORDER BY {column} {direction} NULLS LAST LIMIT 1 OFFSET %s
+), candidates AS MATERIALIZED (
+    SELECT listing_key, {column} AS sort_value, {distance} AS distance,
+        {text_score} AS text_score
+    FROM listings
+    WHERE {where} AND (NOT EXISTS (SELECT 1 FROM boundary)
+        OR (SELECT value FROM boundary) IS NULL
+        OR {column} {not_beyond} (SELECT value FROM boundary))
+),"""
+
+
+def sort_order(sort: Sort | None) -> sql.Composable:
+    """The ORDER BY prefix of a sorted ranking ("" without a sort): the sort field first,
+    nulls last; relevance and ListingKey then break ties."""
+    if sort is None:
+        return sql.SQL("")
+    return sql.SQL("sort_value {} NULLS LAST, ").format(sql.SQL(sort.direction.upper()))
+
+
 @dataclass(frozen=True, slots=True)
 class _Ranking:
     vector: np.ndarray[Any, Any] | None  # None: the query has no words to compare
     terms: str | None  # None: nothing for full-text search
+    sort: Sort | None = None
 
     async def search(
         self,
@@ -292,6 +331,8 @@ class _Ranking:
         forced: Plan | None,
     ) -> _Outcome:
         """Rows offset..offset+limit of [listings meeting every filter, then unknowns]."""
+        if self.sort is not None:
+            return await self._sorted(connection, filters, limit, offset)
         met = met_condition(filters)
         plan: Plan = forced or (
             "exact" if await _estimate(connection, met) <= EXACT_SCAN_MAX_ROWS else "index"
@@ -317,19 +358,70 @@ class _Ranking:
             page, _ = await self.rank(connection, met, limit, offset, plan)
         if offset >= met_total:
             page = []
-        unknown_total = 0
-        if complete:  # else no page reaches the unknown tier (offset <= 1,000)
-            unknown = unknown_condition(filters)
-            unknown_total = await _count(connection, unknown, COUNT_CAP + 1)
-            complete = unknown_total <= COUNT_CAP
-            unknown_total = min(unknown_total, COUNT_CAP)
-            remaining = limit - len(page)
-            if remaining > 0 and unknown_total > 0:
-                tier_offset = max(0, offset - met_total)
-                tier_plan: Plan = "exact" if unknown_total <= EXACT_SCAN_MAX_ROWS else "index"
-                more, _ = await self.rank(connection, unknown, remaining, tier_offset, tier_plan)
-                page += more
-        return _Outcome(page, _Tiers(met_total, unknown_total, complete), plan)
+
+        async def rank_unknown(
+            where: Condition, count: int, start: int, total: int
+        ) -> list[_Ranked]:
+            tier_plan: Plan = "exact" if total <= EXACT_SCAN_MAX_ROWS else "index"
+            return (await self.rank(connection, where, count, start, tier_plan))[0]
+
+        return await _with_unknowns(
+            connection, filters, page, met_total, complete, limit, offset, rank_unknown, plan
+        )
+
+    def _score_columns(self, literal: str | None) -> dict[str, sql.Composable]:
+        """The `distance` and `text_score` expressions of a candidate row."""
+        return {
+            "distance": sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
+            "text_score": sql.SQL(
+                "CASE WHEN search_document @@ to_tsquery('english', %s)"
+                " THEN ts_rank(search_document, to_tsquery('english', %s)) END"
+                if self.terms
+                else "NULL::real"
+            ),
+        }
+
+    def _score_values(self, literal: str | None) -> list[Any]:
+        """The parameters of `_score_columns`, in order."""
+        return [*([literal] if literal else []), *([self.terms] * 2 if self.terms else [])]
+
+    async def _sorted(
+        self, connection: AsyncConnection[Any], filters: list[Filter], limit: int, offset: int
+    ) -> _Outcome:
+        """The tiers as in `search`, each ordered by the sort field."""
+        met = met_condition(filters)
+        met_total = await _count(connection, met, COUNT_CAP + 1)
+        complete = met_total <= COUNT_CAP
+        met_total = min(met_total, COUNT_CAP)
+        page = await self._rank_sorted(connection, met, limit, offset) if offset < met_total else []
+
+        async def rank_unknown(where: Condition, count: int, start: int, _: int) -> list[_Ranked]:
+            return await self._rank_sorted(connection, where, count, start)
+
+        return await _with_unknowns(
+            connection, filters, page, met_total, complete, limit, offset, rank_unknown, "sorted"
+        )
+
+    async def _rank_sorted(
+        self, connection: AsyncConnection[Any], where: Condition, limit: int, offset: int
+    ) -> list[_Ranked]:
+        assert self.sort is not None
+        condition, params = where
+        column = sql.SQL(FIELDS[self.sort.field].column)  # trusted: from the field catalogue
+        literal = None if self.vector is None else vector_literal(self.vector)
+        candidates = sql.SQL(_SORTED_CANDIDATES).format(
+            column=column,
+            direction=sql.SQL(self.sort.direction.upper()),
+            not_beyond=sql.SQL("<=" if self.sort.direction == "asc" else ">="),
+            where=condition,
+            **self._score_columns(literal),
+        )
+        query = candidates + sql.SQL(_FUSED_RANKING).format(
+            k=sql.Literal(RRF_K), order=sort_order(self.sort)
+        )
+        values = [*params, offset + limit - 1, *self._score_values(literal), *params, limit, offset]
+        rows = await (await connection.execute(query, values)).fetchall()
+        return [_ranked(row) for row in rows]
 
     async def rank(
         self,
@@ -346,13 +438,7 @@ class _Ranking:
         literal = None if self.vector is None else vector_literal(self.vector)
         use_index = plan == "index" and literal is not None
         candidates = sql.SQL(_INDEX_CANDIDATES if use_index else _EXACT_CANDIDATES).format(
-            distance=sql.SQL("embedding <=> %s::vector" if literal else "NULL::float8"),
-            text_score=sql.SQL(
-                "CASE WHEN search_document @@ to_tsquery('english', %s)"
-                " THEN ts_rank(search_document, to_tsquery('english', %s)) END"
-                if self.terms
-                else "NULL::real"
-            ),
+            **self._score_columns(literal),
             where=condition,
             limited=sql.SQL(
                 "ORDER BY embedding <=> %s::vector LIMIT %s"
@@ -360,8 +446,10 @@ class _Ranking:
                 else ("" if guard is None else "LIMIT %s")
             ),
         )
-        query = candidates + sql.SQL(_FUSED_RANKING).format(k=sql.Literal(RRF_K))
-        scores = [*([literal] if literal else []), *([self.terms] * 2 if self.terms else [])]
+        query = candidates + sql.SQL(_FUSED_RANKING).format(
+            k=sql.Literal(RRF_K), order=sort_order(None)
+        )
+        scores = self._score_values(literal)
         if use_index:  # scores in the select list, then the filters, then the HNSW order
             values = [*scores, *params, literal, max(CANDIDATE_POOL, offset + limit)]
         else:  # the matching keys first, then the scores of those rows
@@ -371,17 +459,48 @@ class _Ranking:
             for setting in INDEX_PATH_SETTINGS if use_index else EXACT_PATH_SETTINGS:
                 await connection.execute(setting)
             rows = await (await connection.execute(query, values)).fetchall()
-        ranked = [
-            _Ranked(
-                key=str(key),
-                score=float(score),
-                distance=None if distance is None else float(distance),
-                vector_rank=None if vector_rank is None else int(vector_rank),
-                text_rank=None if text_rank is None else int(text_rank),
-            )
-            for key, score, distance, vector_rank, text_rank, _ in rows
-        ]
-        return ranked, (int(rows[0][5]) if rows else None)
+        return [_ranked(row) for row in rows], (int(rows[0][5]) if rows else None)
+
+
+RankTier = Callable[[Condition, int, int, int], Awaitable[list[_Ranked]]]
+
+
+async def _with_unknowns(
+    connection: AsyncConnection[Any],
+    filters: list[Filter],
+    page: list[_Ranked],
+    met_total: int,
+    complete: bool,
+    limit: int,
+    offset: int,
+    rank_unknown: RankTier,
+    plan: PlanUsed,
+) -> _Outcome:
+    """Fill the page past the full matches with the "unknown" tier, ranked by `rank_unknown`
+    (where, count, tier offset, tier size). When counting the matches stopped at the cap, no
+    page reaches the unknown tier (offset <= 1,000)."""
+    unknown_total = 0
+    if complete:
+        unknown = unknown_condition(filters)
+        unknown_total = await _count(connection, unknown, COUNT_CAP + 1)
+        complete = unknown_total <= COUNT_CAP
+        unknown_total = min(unknown_total, COUNT_CAP)
+        remaining = limit - len(page)
+        if remaining > 0 and unknown_total > 0:
+            tier_offset = max(0, offset - met_total)
+            page = page + await rank_unknown(unknown, remaining, tier_offset, unknown_total)
+    return _Outcome(page, _Tiers(met_total, unknown_total, complete), plan)
+
+
+def _ranked(row: Sequence[Any]) -> _Ranked:
+    key, score, distance, vector_rank, text_rank, _ = row
+    return _Ranked(
+        key=str(key),
+        score=float(score),
+        distance=None if distance is None else float(distance),
+        vector_rank=None if vector_rank is None else int(vector_rank),
+        text_rank=None if text_rank is None else int(text_rank),
+    )
 
 
 async def _documents(

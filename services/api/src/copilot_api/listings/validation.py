@@ -62,7 +62,7 @@ def validate_listing(raw: Mapping[str, Any], *, now: datetime | None = None) -> 
             reasons.append("a field has an empty name")
             continue
         spec = FIELDS.get(name)
-        if spec is None or name == LISTING_KEY:
+        if spec is None or spec.derive is not None or name == LISTING_KEY:
             data[name] = value
             continue
         try:

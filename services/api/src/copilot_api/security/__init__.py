@@ -1,2 +1,2 @@
 """Security: API keys with scopes, per-key rate limits, client IPs, input hardening, security
-headers and CORS (`plugin.SecurityPlugin` wires them), plus the fair-housing guard."""
+headers and CORS (`plugin.SecurityPlugin` wires them)."""

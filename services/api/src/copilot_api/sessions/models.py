@@ -37,6 +37,7 @@ class Session(BaseModel):
     turns: list[Turn] = Field(default_factory=list)
     filters: list[dict[str, Any]] = Field(default_factory=list)
     semantic_query: str = ""
+    sort: dict[str, str] | None = None  # the order of the last search ("cheapest first")
     last_results: list[str] = Field(default_factory=list)
     last_prices: list[float] = Field(default_factory=list)
     last_areas: list[float] = Field(default_factory=list)

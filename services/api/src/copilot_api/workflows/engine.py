@@ -264,6 +264,8 @@ class WorkflowEngine:
                         run.outputs[step.id] = await step_type.run(params, context)
             except StepError as step_error:
                 error = step_error
+            except ApiError as api_error:  # a shared guard, such as "listings unavailable"
+                error = StepError(api_error.status_code, api_error.code, str(api_error.detail))
             except TimeoutError:
                 error = StepError(
                     504, "step_timeout", f"Step '{step.id}' took longer than {step.timeout_s:g} s."

@@ -34,6 +34,7 @@ from copilot_api.state import (
     SESSIONS,
     TELEMETRY,
     WORKFLOW_ENGINE,
+    WORKFLOW_STEP_TYPES,
 )
 from copilot_api.workflows.catalog import WorkflowCatalog
 from copilot_api.workflows.definitions import WorkflowDefinition
@@ -56,6 +57,8 @@ class WorkflowsPlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         prompts: PromptRegistry = app_config.state[PROMPTS]
+        for step_type in app_config.state.get(WORKFLOW_STEP_TYPES, []):
+            self.steps.register(step_type)
         self.catalog = WorkflowCatalog.load(self.config.dir, self.steps, frozenset(prompts.ids()))
         app_config.route_handlers.extend([workflow_router, session_router])
         app_config.lifespan.append(self._lifespan)

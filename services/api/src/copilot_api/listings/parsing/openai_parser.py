@@ -20,6 +20,7 @@ from copilot_api.listings.fields import FILTERABLE_FIELDS, Op
 from copilot_api.listings.filters import Filter, FilterError, parse_filter
 from copilot_api.listings.parsing.model import ParsedQuery
 from copilot_api.listings.parsing.rules import RuleParser
+from copilot_api.listings.sorting import SORT_DIRECTIONS, SORTABLE_FIELDS, SortError, parse_sort
 from copilot_api.listings.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -53,9 +54,24 @@ RESPONSE_SCHEMA: Final[dict[str, Any]] = {
                 "additionalProperties": False,
             },
         },
+        "sort": {
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "field": {"type": "string", "enum": list(SORTABLE_FIELDS)},
+                        "direction": {"type": "string", "enum": list(SORT_DIRECTIONS)},
+                    },
+                    "required": ["field", "direction"],
+                    "additionalProperties": False,
+                },
+            ]
+        },
         "semantic_query": {"type": "string"},
+        "ignored_words": {"type": "array", "items": {"type": "string"}},
     },
-    "required": ["filters", "semantic_query"],
+    "required": ["filters", "sort", "semantic_query", "ignored_words"],
     "additionalProperties": False,
 }
 
@@ -64,24 +80,38 @@ You turn a real-estate agent's property search into hard filters over RESO Data 
 fields. Return only constraints the text states; never invent any. Conventions:
 - "3 bed", "three bedroom" mean at least 3: BedroomsTotal gte 3. "exactly 3" is eq. "3-4" gives
   gte 3 and lte 4. "more than 2" is gte 3; "fewer than 3" is lte 2. "studio" is BedroomsTotal eq 0.
-- Baths: "2 baths" is BathroomsFull gte 2; "2.5 baths" is BathroomsFull gte 2 and
-  BathroomsTotalInteger gte 3.
+  "3 or 4 bedrooms" is BedroomsTotal in [3, 4].
+- Baths: "2 baths" and "2 full baths" are BathroomsFull gte 2; "2.5 baths" is
+  BathroomsFullAndHalf gte 2.5 (full + half/2); "a half bath" is BathroomsHalf gte 1.
 - Prices in dollars: "under $450k" is ListPrice lte 450000 (caps inclusive); "$1.2M" is 1200000;
   "between 300k and 400k" gives gte 300000 and lte 400000; a lone amount is a maximum;
   "around X" is X +/- 10%.
 - "over 2,000 sq ft" is LivingArea gte 2000; "at least an acre" is LotSizeAcres gte 1.
-- "built after 2000" is YearBuilt gte 2001; "new construction" is NewConstructionYN eq true.
+- "built after 2000" is YearBuilt gte 2001; "built 2000 or later" is YearBuilt gte 2000;
+  "1990s"/"90s" is YearBuilt gte 1990 and lte 1999; "pre-war" is YearBuilt lte 1938;
+  "new construction" is NewConstructionYN eq true.
 - Places: City, StateOrProvince (two-letter code), PostalCode, SubdivisionName, CountyOrParish;
-  several cities use "in".
+  several cities use "in" ("Ames or Grinnell"); "Ames' Old Town" and "Old Town, Ames" are the
+  SubdivisionName and the City; "not in Ames" is City ne "Ames", "outside Ames or Gilbert" is
+  City not_in [...].
 - PropertySubType values: "Single Family Residence" (house), "Condominium" (condo, apartment),
   "Townhouse", "Duplex", "Manufactured Home". "home" alone is not a subtype.
-  Single-story is Stories eq 1.
+  "duplex or townhouse" is PropertySubType in [...]; "not a townhouse" is PropertySubType
+  not_in ["Townhouse"]. Stories may be fractional: "single-story" is Stories eq 1,
+  "1.5 story"/"one and a half story" is Stories eq 1.5, "two-story" is Stories eq 2.
 - Features: garage is GarageYN eq true; "2-car garage" is GarageSpaces gte 2; pool is
   PoolPrivateYN eq true (not a community pool); waterfront is WaterfrontYN eq true; fireplace is
-  FireplacesTotal gte 1; central air is Cooling contains "Central Air"; "no pool" is
-  PoolPrivateYN eq false.
+  FireplacesTotal gte 1; central air is Cooling contains "Central Air". Negations are filters too:
+  "no pool" is PoolPrivateYN eq false, "without central air" is Cooling not_contains
+  "Central Air", "no HOA"/"HOA-free" is AssociationYN eq false, "without a basement" is Basement
+  contains "None", "no fireplace" is FireplacesTotal eq 0.
 - Status only when asked: sold is StandardStatus eq "Closed"; pending is StandardStatus in
   ["Pending", "Active Under Contract"].
+sort: only when the request asks for an order or a superlative: "cheapest", "least expensive",
+"most affordable" are ListPrice asc; "most expensive" ListPrice desc; "largest", "biggest" are
+LivingArea desc; "biggest lot" LotSizeAcres desc; "newest" YearBuilt desc; "oldest" YearBuilt
+asc; "most bedrooms" BedroomsTotal desc. Otherwise null.
+ignored_words: words you dropped as meaningless (for example "show", "me", "homes").
 semantic_query: the words of the request that are not filters (style, condition, amenities,
 location hints), or "" when nothing is left.
 Today is {today}. Places present in the data:
@@ -178,12 +208,25 @@ def _validated(content: str, vocabulary: Vocabulary) -> ParsedQuery:
             filters.append(_canonical(parse_filter(raw, index), vocabulary))
         except FilterError as error:
             raise ParserOutputError(f"filter {index}: {error}") from None
-    return ParsedQuery(filters, semantic.strip()[:_MAX_SEMANTIC], "openai")
+    sort = None
+    if isinstance(answer.get("sort"), dict):
+        try:
+            sort = parse_sort(answer["sort"])
+        except SortError as error:
+            raise ParserOutputError(f"sort: {error}") from None
+    ignored = answer.get("ignored_words", [])
+    if not isinstance(ignored, list) or not all(isinstance(word, str) for word in ignored):
+        raise ParserOutputError("ignored_words is not a list of words")
+    return ParsedQuery(filters, semantic.strip()[:_MAX_SEMANTIC], "openai", sort, ignored)
 
 
 def _canonical(item: Filter, vocabulary: Vocabulary) -> Filter:
     """Map text values to the data's spelling ("ames" -> "Ames", "iowa" -> "IA")."""
-    if item.op not in (Op.EQ, Op.IN) or item.spec.is_numeric or isinstance(item.value, bool):
+    if (
+        item.op not in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN)
+        or item.spec.is_numeric
+        or isinstance(item.value, bool)
+    ):
         return item
 
     def canonical(value: str) -> str:

@@ -58,8 +58,12 @@ STORY: Final = r"(?:story|storey|stories|storeys|level)\b"
 
 
 def count(group: str) -> str:
-    """A count in digits or words ("3", "three"); the group holds its text."""
-    return rf"(?<![\w.,$])(?P<{group}>\d+(?:\.5)?|{_COUNT_WORDS})"
+    """A count in digits or words ("3", "three"), halves included ("2.5", "1 1/2", "two and a
+    half"); the group holds its text."""
+    return (
+        rf"(?<![\w.,$])(?P<{group}>(?:\d+|{_COUNT_WORDS})(?:\s+and\s+a\s+half|\s+1/2)|"
+        rf"\d+(?:\.5)?|{_COUNT_WORDS})"
+    )
 
 
 def area_number(group: str) -> str:
@@ -93,8 +97,14 @@ _MULTIPLIERS: Final = {
 }  # fmt: skip
 
 
+_HALF: Final = re.compile(r"\s+(?:and\s+a\s+half|1/2)$")
+
+
 def read_count(text: str) -> float:
     lowered = text.strip().lower()
+    whole, halves = _HALF.subn("", lowered)
+    if halves:
+        return read_count(whole) + 0.5
     if lowered in WORD_NUMBERS:
         return float(WORD_NUMBERS[lowered])
     return float(lowered)

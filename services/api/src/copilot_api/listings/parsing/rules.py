@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Final
 
-from copilot_api.listings.fields import Op
+from copilot_api.listings.fields import FULL_AND_HALF_BATHS, Op
 from copilot_api.listings.filters import Filter
 from copilot_api.listings.parsing import patterns as p
 from copilot_api.listings.parsing.model import ParsedQuery
+from copilot_api.listings.sorting import Sort
 from copilot_api.listings.vocabulary import US_STATES, Vocabulary
 
 _MASK: Final = "\x00"
@@ -40,8 +41,13 @@ SUBTYPE_WORDS: Final = (
     ),
 )
 _NEGATION: Final = (
-    r"(?<!\w)(?:no|not(?:\s+an?)?|without(?:\s+an?)?|w/o(?:\s+an?)?|except|excluding|but\s+not)\s+"
+    r"(?<!\w)(?:no|not|without|w/o|except|excluding|but\s+not|anything\s+but|non)"
+    r"(?:\s+an?)?[\s-]+"
 )
+# "HOA-free", "pool free": the negation after the word.
+_FREE: Final = r"[- ]?free\b"
+PRE_WAR_LAST_YEAR: Final = 1939  # "pre-war": built before the Second World War
+POST_WAR_FIRST_YEAR: Final = 1945
 
 # Words that carry no meaning once the filters are taken out of the query.
 FILLER_WORDS: Final = frozenset(
@@ -85,12 +91,15 @@ class _Text:
         if not keep_words:
             self.removed[start:end] = [True] * (end - start)
 
-    def remainder(self) -> str:
+    def remainder(self) -> tuple[str, list[str]]:
+        """The semantic text, and the filler words left out of it."""
         kept = "".join(
             " " if gone else char for char, gone in zip(self.original, self.removed, strict=True)
         )
         words = re.findall(r"[^\W_](?:[\w'’&/-]*[^\W_])?|&", kept)
-        return " ".join(word for word in words if word.lower() not in FILLER_WORDS)
+        semantic = [word for word in words if word.lower() not in FILLER_WORDS]
+        ignored = [word for word in words if word.lower() in FILLER_WORDS]
+        return " ".join(semantic), list(dict.fromkeys(word.lower() for word in ignored))
 
 
 Handler = Callable[[re.Match[str], _Context], list[Filter] | None]
@@ -107,7 +116,9 @@ def _rule(pattern: str, handler: Handler, *, keep_words: bool = False) -> _Rule:
     return _Rule(re.compile(pattern), handler, keep_words)
 
 
-def _f(field_name: str, op: Op, value: bool | int | float | str | list[str]) -> Filter:
+def _f(
+    field_name: str, op: Op, value: bool | int | float | str | list[str] | list[int | float]
+) -> Filter:
     return Filter(field_name, op, value)
 
 
@@ -140,14 +151,18 @@ def _quantity_rules(
     step: float,
     default: str = "gte",
     tail: str = "",
+    discrete: bool = False,
 ) -> list[_Rule]:
-    """Range, comparator-before, plus, comparator-after and plain forms of one quantity.
+    """Range, comparator-before, plus, comparator-after and plain forms of one quantity (and,
+    for `discrete` counts, "3 or 4" as either value).
     `step` turns strict comparisons into inclusive ones: "more than 2 beds" is at least 3
     (step 1), "more than 2 baths" at least 2.5 (step 0.5); areas, acres use step 0."""
 
     def handle(match: re.Match[str], _: _Context) -> list[Filter] | None:
         groups = match.groupdict()
         first = read(groups["a"])
+        if groups.get("either") is not None:  # "3 or 4 bedrooms": either count, not a range
+            return emit("in", first, read(groups["either"]))
         if groups.get("b") is not None:
             second = read(groups["b"])
             low, high = sorted((first, second))
@@ -166,7 +181,11 @@ def _quantity_rules(
         return emit(op, first, None)
 
     joined = rf"\s*-?\s*{unit}{tail}"
+    either = (
+        [_rule(rf"{number('a')}\s+or\s+{number('either')}{joined}", handle)] if discrete else []
+    )
     return [
+        *either,
         _rule(rf"(?:between\s+|from\s+)?{number('a')}{p.RANGE_JOIN}{number('b')}{joined}", handle),
         _rule(rf"(?<!\w){p.COMPARATOR_BEFORE}\s*{number('a')}\s*\+?{joined}", handle),
         _rule(rf"{number('a')}\s*(?P<plus>\+){joined}", handle),
@@ -177,19 +196,31 @@ def _quantity_rules(
 
 
 def _counted(unit: str, emit: Emit, *, step: float = 1, default: str = "gte") -> list[_Rule]:
-    return _quantity_rules(unit, p.count, p.read_count, emit, step=step, default=default)
+    return _quantity_rules(
+        unit, p.count, p.read_count, emit, step=step, default=default, discrete=True
+    )
 
 
 def _bounds(field_name: str, op: str, low: float, high: float | None) -> list[Filter]:
-    if op == "range":
+    if op in ("range", "in"):
         assert high is not None
+        if op == "in":
+            return [_f(field_name, Op.IN, _unique_numbers(low, high))]
         return [_f(field_name, Op.GTE, _number(low)), _f(field_name, Op.LTE, _number(high))]
     return [_f(field_name, Op(op), _number(low))]
 
 
-def _counts(field_name: str) -> Emit:
+def _unique_numbers(*values: float) -> list[int | float]:
+    return list(dict.fromkeys(_number(value) for value in values))
+
+
+def _counts(field_name: str, *, halves: bool = False) -> Emit:
+    """Whole counts (beds, garage spaces); with `halves`, also N.5 (stories: "1.5 story")."""
+
+    step = 0.5 if halves else 1.0
+
     def emit(op: str, low: float, high: float | None) -> list[Filter]:
-        if not float(low).is_integer() or (high is not None and not float(high).is_integer()):
+        if any(v is not None and not float(v / step).is_integer() for v in (low, high)):
             return []
         return _bounds(field_name, op, max(low, 0), high)
 
@@ -197,22 +228,24 @@ def _counts(field_name: str) -> Emit:
 
 
 def _baths(op: str, low: float, high: float | None) -> list[Filter]:
-    """Baths as agents write them (2.5 = two full and a half), with RESO's integer fields:
-    at least N -> N full; at least N.5 -> N full and N+1 in total; at most N -> N in total;
-    at most N.5 -> N full and N+1 in total; exactly N -> N full, no half."""
+    """Baths as agents write them. A half ("2.5") counts full + half / 2 (the derived
+    BathroomsFullAndHalf), so two full and a half bath meet "2.5 baths" and three full baths do
+    too. Whole counts are full baths: at least N -> N full; at most N -> N in total; exactly
+    N -> N full and no half ("exactly 2.5" -> 2 full and 1 half); "2 or 3" -> either."""
     if op == "range":
         assert high is not None
         return _baths("gte", low, None) + _baths("lte", high, None)
     whole, half = math.floor(low), not float(low).is_integer()
+    if op == "in":
+        assert high is not None
+        mixed = half or not float(high).is_integer()
+        return [_f(FULL_AND_HALF_BATHS if mixed else "BathroomsFull", Op.IN,
+                   _unique_numbers(low, high))]  # fmt: skip
+    if op in ("gte", "lte") and half:
+        return [_f(FULL_AND_HALF_BATHS, Op(op), _number(low))]
     if op == "gte":
-        found = [_f("BathroomsFull", Op.GTE, whole)]
-        return [*found, _f("BathroomsTotalInteger", Op.GTE, whole + 1)] if half else found
+        return [_f("BathroomsFull", Op.GTE, whole)]
     if op == "lte":
-        if half:
-            return [
-                _f("BathroomsFull", Op.LTE, whole),
-                _f("BathroomsTotalInteger", Op.LTE, whole + 1),
-            ]
         return [_f("BathroomsTotalInteger", Op.LTE, whole)]
     return [_f("BathroomsFull", Op.EQ, whole), _f("BathroomsHalf", Op.EQ, 1 if half else 0)]
 
@@ -334,8 +367,18 @@ def _year_rules() -> list[_Rule]:
         return [_f("YearBuilt", Op.LTE, year if inclusive else year - 1)]
 
     def decade(match: re.Match[str], _: _Context) -> list[Filter]:
-        start = int(match["decade"])
-        return [_f("YearBuilt", Op.GTE, start), _f("YearBuilt", Op.LTE, start + 9)]
+        """ "1990s", "90s", "'90s"; two digits are the 1900s except "00s" and "10s". "Early",
+        "mid" and "late" are the first, middle and last four years."""
+        digits = match["decade"]
+        start = (
+            int(digits)
+            if len(digits) == 4
+            else int(digits) + (2000 if digits in ("00", "10") else 1900)
+        )
+        low, high = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}.get(
+            match["part"] or "", (0, 9)
+        )
+        return [_f("YearBuilt", Op.GTE, start + low), _f("YearBuilt", Op.LTE, start + high)]
 
     def between(match: re.Match[str], _: _Context) -> list[Filter]:
         low, high = sorted((int(match["year"]), int(match["year2"])))
@@ -351,7 +394,19 @@ def _year_rules() -> list[_Rule]:
     age_count = r"(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty)"
     return [
         _rule(rf"\b{built}\s+(?:between|from)\s+{p.YEAR}{p.RANGE_JOIN}{p.YEAR_2}", between),
-        _rule(rf"\b(?:{built}\s+)?(?:in\s+)?(?:the\s+)?(?P<decade>(?:1[6-9]|20)\d0)'?s\b", decade),
+        _rule(
+            rf"(?<![\w$])(?:{built}\s+)?(?:in\s+|from\s+)?(?:the\s+)?"
+            rf"(?:(?P<part>early|mid|late)[- ]?)?'?(?P<decade>(?:1[6-9]|20)\d0|\d0)'?s\b",
+            decade,
+        ),
+        _rule(
+            r"\b(?:built\s+)?pre[- ]?war\b",
+            _constant(_f("YearBuilt", Op.LTE, PRE_WAR_LAST_YEAR)),
+        ),
+        _rule(
+            r"\b(?:built\s+)?post[- ]?war\b",
+            _constant(_f("YearBuilt", Op.GTE, POST_WAR_FIRST_YEAR)),
+        ),
         _rule(rf"\b{built}\s+(?P<how>after|since|in\s+or\s+after|post)\s+{p.YEAR}", after),
         _rule(rf"\b{built}\s+(?P<how>before|prior\s+to|pre|in\s+or\s+before)\s+{p.YEAR}", before),
         _rule(
@@ -372,6 +427,10 @@ def _year_rules() -> list[_Rule]:
     ]
 
 
+_NOT_NEW_CONSTRUCTION: Final = _rule(
+    rf"{_NEGATION}(?:new[- ]construction|new[- ]builds?)\b",
+    _constant(_f("NewConstructionYN", Op.EQ, False)),
+)
 _NEW_CONSTRUCTION: Final = _rule(
     r"\b(?:new[- ]construction|newly[- ]built|new[- ]builds?|never\s+lived\s+in|"
     r"brand[- ]new\s+(?:homes?|houses?|builds?|construction|condos?|town(?:home|house)s?))\b",
@@ -391,12 +450,22 @@ def _slash_shorthand(match: re.Match[str], _: _Context) -> list[Filter]:
 
 
 _SHORTHAND_RULES: Final = (
-    _rule(r"(?<![\w./])(?P<beds>[1-9])\s*/\s*(?P<baths>[1-9](?:\.5)?)(?![\w./])", _slash_shorthand),
+    # Not "1 1/2" (a story and a half).
+    _rule(
+        r"(?<![\w./])(?<!\d\s)(?P<beds>[1-9])\s*/\s*(?P<baths>[1-9](?:\.5)?)(?![\w./])",
+        _slash_shorthand,
+    ),
     _rule(r"\bstudios?\b", _constant(_f("BedroomsTotal", Op.EQ, 0))),
+    _rule(
+        r"\b(?:an?|one)\s+half[- ]?bath(?:room)?s?\b",
+        _constant(_f("BathroomsHalf", Op.GTE, 1)),
+    ),
 )
 
 
 # --- features --------------------------------------------------------------------------------
+
+_CENTRAL_AIR: Final = r"central(?:ized)?\s+(?:air(?:[- ]conditioning)?|a/?c|cooling|hvac)\b"
 
 _FEATURE_RULES: Final = (
     # Not the client's own pool: keep the words for ranking, never filter on them.
@@ -423,7 +492,7 @@ _FEATURE_RULES: Final = (
         _constant(_f("GarageYN", Op.EQ, True)),
     ),
     _rule(
-        rf"{_NEGATION}(?:swimming\s+|private\s+)?pools?\b",
+        rf"{_NEGATION}(?:swimming\s+|private\s+)?pools?\b|\bpool{_FREE}",
         _constant(_f("PoolPrivateYN", Op.EQ, False)),
     ),
     _rule(
@@ -446,9 +515,18 @@ _FEATURE_RULES: Final = (
         _constant(_f("FireplacesTotal", Op.GTE, 1)),
     ),
     _rule(
-        r"\bcentral(?:ized)?\s+(?:air(?:[- ]conditioning)?|a/?c|cooling|hvac)\b",
-        _constant(_f("Cooling", Op.CONTAINS, "Central Air")),
+        rf"{_NEGATION}{_CENTRAL_AIR}",
+        _constant(_f("Cooling", Op.NOT_CONTAINS, "Central Air")),
     ),
+    _rule(rf"\b{_CENTRAL_AIR}", _constant(_f("Cooling", Op.CONTAINS, "Central Air"))),
+    _rule(
+        rf"{_NEGATION}(?:(?:hoa|association)(?:\s+(?:fees?|dues))?)\b|"
+        rf"\b(?:hoa|association)(?:\s+fee)?{_FREE}",
+        _constant(_f("AssociationYN", Op.EQ, False)),
+    ),
+    # RESO's Basement lookup says "None" for a home without one.
+    _rule(rf"{_NEGATION}basement\b", _constant(_f("Basement", Op.CONTAINS, "None"))),
+    _rule(r"\bfinished\s+basement\b", _constant(_f("Basement", Op.CONTAINS, "Finished"))),
 )
 
 _STORY_RULES: Final = (
@@ -469,6 +547,51 @@ _STATUS_RULES: Final = (
 )
 
 
+# --- superlatives and explicit orders ("cheapest", "newest first", "price low to high") -------
+
+_ORDER_LEAD: Final = r"(?:(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\s+)?"
+_ORDER_TAIL: Final = r"(?:\s+(?:ones?\s+)?first)?"
+# In this order: "biggest lot" is the lot before "biggest" alone is the living area.
+SORT_WORDS: Final = (
+    (
+        Sort("ListPrice", "asc"),
+        r"cheapest|least\s+expensive|most\s+affordable|lowest[- ]price[ds]?|"
+        r"price\s*,?\s*(?:low(?:est)?\s+to\s+high(?:est)?|ascending)",
+    ),
+    (
+        Sort("ListPrice", "desc"),
+        r"most\s+expensive|priciest|highest[- ]price[ds]?|"
+        r"price\s*,?\s*(?:high(?:est)?\s+to\s+low(?:est)?|descending)",
+    ),
+    (
+        Sort("LotSizeAcres", "desc"),
+        r"(?:biggest|largest)\s+(?:lots?|yards?|back\s*yards?|land)|most\s+(?:land|acreage)",
+    ),
+    (
+        Sort("LivingArea", "desc"),
+        r"largest|biggest|roomiest|most\s+(?:space|square\s+(?:feet|footage)|sq\.?\s*ft)",
+    ),
+    (Sort("LivingArea", "asc"), r"smallest"),
+    (Sort("YearBuilt", "desc"), r"newest|most\s+recently\s+built|latest[- ]built"),
+    (Sort("YearBuilt", "asc"), r"oldest"),
+    (Sort("BedroomsTotal", "desc"), r"most\s+(?:bed(?:room)?s|brs)"),
+)
+_SORT_RULES: Final = tuple(
+    (sort, re.compile(rf"(?<![\w-]){_ORDER_LEAD}(?:{words}){_ORDER_TAIL}(?![\w-])"))
+    for sort, words in SORT_WORDS
+)
+
+
+def _sort(text: _Text) -> Sort | None:
+    """The first order the query states; every one stated is consumed (none is a filter)."""
+    found: list[tuple[int, Sort]] = []
+    for sort, pattern in _SORT_RULES:
+        for match in list(pattern.finditer(text.view)):
+            text.consume(match.start(), match.end())
+            found.append((match.start(), sort))
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
 # --- the parser ------------------------------------------------------------------------------
 
 
@@ -481,6 +604,7 @@ class RuleParser:
         self._today = today
         self._rules: list[_Rule] = [
             *_year_rules(),
+            _NOT_NEW_CONSTRUCTION,
             _NEW_CONSTRUCTION,
             *_quantity_rules(
                 p.AREA, p.area_number, p.read_area, _lot_square_feet,
@@ -493,10 +617,12 @@ class RuleParser:
             *_counted(p.GARAGE_SPACES, _counts("GarageSpaces")),
             *_counted(p.BED, _counts("BedroomsTotal")),
             *_counted(p.BATH, _baths, step=0.5),
+            *_counted(rf"full\s+{p.BATH}", _counts("BathroomsFull")),
+            *_counted(rf"half[- ]?{p.BATH}", _counts("BathroomsHalf")),
             *_SHORTHAND_RULES,
             *_counted(p.FIREPLACE, _counts("FireplacesTotal")),
             *_STORY_RULES,
-            *_counted(p.STORY, _counts("Stories"), default="eq"),
+            *_counted(p.STORY, _counts("Stories", halves=True), default="eq"),
             *_PRICE_RULES,
             *_FEATURE_RULES,
             *_STATUS_RULES,
@@ -514,11 +640,13 @@ class RuleParser:
         text = _Text(query)
         found: list[_Found] = []
         found += _places(text, vocabulary)
+        sort = _sort(text)
         for rule in self._rules:
             found += _apply(rule, text, context)
         found += _subtypes(text, vocabulary)
         filters = _combine(sorted(found, key=lambda item: item.start))
-        return ParsedQuery(filters, text.remainder(), self.name)
+        semantic, ignored = text.remainder()
+        return ParsedQuery(filters, semantic, self.name, sort, ignored)
 
 
 def _apply(rule: _Rule, text: _Text, context: _Context) -> list[_Found]:
@@ -536,6 +664,11 @@ def _apply(rule: _Rule, text: _Text, context: _Context) -> list[_Found]:
 # --- places ----------------------------------------------------------------------------------
 
 _PLACE_FIELDS: Final = ("City", "SubdivisionName")
+# "not in Ames", "outside Des Moines", "anywhere but Austin": the place is excluded.
+_PLACE_NEGATION: Final = (
+    r"(?<!\w)(?:not\s+in|outside(?:\s+of)?|anywhere\s+but|except(?:\s+in)?|excluding)\s+"
+)
+_LISTED: Final = r"\s*(?:,\s*(?:n?or\s+)?|n?or\s+)"  # between the places of one list
 _STATE_CODES: Final = frozenset(US_STATES.values())
 # Codes that are also English words or common abbreviations: only in capitals or after a place.
 _AMBIGUOUS_CODES: Final = frozenset(
@@ -562,11 +695,22 @@ def _places(text: _Text, vocabulary: Vocabulary) -> list[_Found]:
         alternatives = "|".join(
             re.escape(phrase) for phrase in sorted(phrases, key=len, reverse=True)
         )
-        pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+        # A possessive belongs to the place: "Ames' Old Town", "Des Moines's Beaverdale".
+        pattern = re.compile(
+            rf"(?P<negated>{_PLACE_NEGATION})?(?<![\w-])(?P<place>{alternatives})(?:['’]s?)?(?![\w-])"
+        )
+        # A negation covers the places it lists: "not in Ames or Gilbert", "outside X, Y".
+        negated_until: int | None = None
         for match in list(pattern.finditer(text.view)):
-            field_name, canonical = phrases[match.group(0)]
+            field_name, canonical = phrases[match["place"]]
+            negated = match["negated"] is not None or (
+                negated_until is not None
+                and re.fullmatch(_LISTED, text.view[negated_until : match.start()]) is not None
+            )
+            negated_until = match.end() if negated else None
             text.consume(match.start(), match.end())
-            found.append(_Found(match.start(), [_f(field_name, Op.EQ, canonical)]))
+            op = Op.NE if negated else Op.EQ
+            found.append(_Found(match.start(), [_f(field_name, op, canonical)]))
     found += _state_codes(text, vocabulary)
     found += _postal_codes(text, vocabulary)
     return found
@@ -611,29 +755,31 @@ def _postal_codes(text: _Text, vocabulary: Vocabulary) -> list[_Found]:
 
 
 def _subtypes(text: _Text, vocabulary: Vocabulary) -> list[_Found]:
-    """ "condo or townhouse" -> in [...]; "not a condo" -> every other subtype in the data."""
+    """ "condo or townhouse" -> in [...]; "not a condo" -> ne (or not_in for several)."""
     wanted: list[tuple[int, str]] = []
     excluded: list[tuple[int, str]] = []
-    for negative in (True, False):
+    # A negation covers the subtypes it lists: "no condos or townhomes".
+    any_subtype = "|".join(f"(?:{words})" for _, words in SUBTYPE_WORDS)
+    listed = rf"{_NEGATION}(?:{any_subtype})(?:\s+n?or\s+(?:{any_subtype}))*(?![\w-])"
+    for match in list(re.finditer(listed, text.view)):
         for subtype, words in SUBTYPE_WORDS:
-            lead = _NEGATION if negative else r"(?<![\w-])"
-            for match in list(re.finditer(rf"{lead}(?:{words})(?![\w-])", text.view)):
-                text.consume(match.start(), match.end())
-                (excluded if negative else wanted).append((match.start(), subtype))
-    if wanted:
-        values = _unique(
-            vocabulary.canonical("PropertySubType", name) or name for _, name in wanted
-        )
-        start = min(position for position, _ in wanted)
-        return [_Found(start, [_one_or_many("PropertySubType", values)])]
-    if excluded:
-        names = {name.lower() for _, name in excluded}
-        known = vocabulary.known("PropertySubType")
-        others = sorted(value for lowered, value in known.items() if lowered not in names)
-        if others:
-            start = min(position for position, _ in excluded)
-            return [_Found(start, [_one_or_many("PropertySubType", others)])]
-    return []
+            for named in re.finditer(rf"(?<![\w-])(?:{words})(?![\w-])", match.group(0)):
+                excluded.append((match.start() + named.start(), subtype))
+        text.consume(match.start(), match.end())
+    for subtype, words in SUBTYPE_WORDS:
+        for match in list(re.finditer(rf"(?<![\w-])(?:{words})(?![\w-])", text.view)):
+            text.consume(match.start(), match.end())
+            wanted.append((match.start(), subtype))
+    found = []
+    for mentions, negative in ((wanted, False), (excluded, True)):
+        if mentions:
+            values = _unique(
+                vocabulary.canonical("PropertySubType", name) or name
+                for _, name in sorted(mentions)  # in the order the query names them
+            )
+            start = min(position for position, _ in mentions)
+            found.append(_Found(start, [_one_or_many("PropertySubType", values, negative)]))
+    return found
 
 
 # --- combining -------------------------------------------------------------------------------
@@ -651,22 +797,31 @@ _CATEGORICAL: Final = frozenset(
 
 
 def _combine(found: Iterable[_Found]) -> list[Filter]:
-    """In text order. Several places of one kind -> one `in`; a bound stated twice -> the later
-    one wins ("3 beds ... make it 4 beds")."""
+    """In text order. Several places of one kind -> one `in` (several excluded ones -> one
+    `not_in`); a bound stated twice -> the later one wins ("3 beds ... make it 4 beds")."""
     ordered = [item for entry in found for item in entry.filters]
     result: list[Filter] = []
     for item in ordered:
-        if item.field in _CATEGORICAL and item.op in (Op.EQ, Op.IN):
-            previous = next(
-                (f for f in result if f.field == item.field and f.op in (Op.EQ, Op.IN)), None
-            )
-            if previous is not None:
-                values = _unique([*_values(previous), *_values(item)])
-                result[result.index(previous)] = _one_or_many(item.field, values)
-                continue
+        previous = _same_sense(result, item)
+        if previous is not None:
+            values = _unique([*_values(previous), *_values(item)])
+            negative = item.op in (Op.NE, Op.NOT_IN)
+            result[result.index(previous)] = _one_or_many(item.field, values, negative)
+            continue
         result = [f for f in result if (f.field, f.op) != (item.field, item.op)]
         result.append(item)
     return result
+
+
+def _same_sense(result: list[Filter], item: Filter) -> Filter | None:
+    """The earlier filter on the same place or subtype field that also wants (or also
+    excludes) values, which `item` joins."""
+    if item.field not in _CATEGORICAL:
+        return None
+    for sense in ((Op.EQ, Op.IN), (Op.NE, Op.NOT_IN)):
+        if item.op in sense:
+            return next((f for f in result if f.field == item.field and f.op in sense), None)
+    return None
 
 
 def _values(item: Filter) -> list[str]:
@@ -677,5 +832,7 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _one_or_many(field_name: str, values: list[str]) -> Filter:
-    return _f(field_name, Op.EQ, values[0]) if len(values) == 1 else _f(field_name, Op.IN, values)
+def _one_or_many(field_name: str, values: list[str], negative: bool = False) -> Filter:
+    if len(values) == 1:
+        return _f(field_name, Op.NE if negative else Op.EQ, values[0])
+    return _f(field_name, Op.NOT_IN if negative else Op.IN, values)

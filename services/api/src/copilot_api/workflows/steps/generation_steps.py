@@ -8,7 +8,7 @@ from pydantic import Field
 
 from copilot_api.ai.llm.types import LLMError
 from copilot_api.ai.prompts import PromptRenderError
-from copilot_api.security.fair_housing import review_generated_text
+from copilot_api.compliance.advertising_review import review_generated_text
 from copilot_api.workflows.steps.base import StepContext, StepError, StepParams, StepType
 
 

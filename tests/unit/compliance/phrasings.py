@@ -165,3 +165,118 @@ LAWFUL = [
     "section 8 ok",
     "community for seniors",
 ]
+
+# Steering in both directions, one row per phrasing: (query, protected class, direction).
+# "toward" asks for more of a group (or names a place after it), "away" for fewer. Every class
+# has both, except source of income, where only excluding is steering ("accepts vouchers" is
+# the lawful search of a voucher holder).
+STEERING_BY_DIRECTION = [
+    # religion
+    ("homes in the catholic part of town", "religion", "toward"),
+    ("3 bed in the jewish side of town under 500k", "religion", "toward"),
+    ("a neighborhood where most families go to church", "religion", "toward"),
+    ("somewhere the neighbors are all muslim", "religion", "toward"),
+    ("a god-fearing community with good schools", "religion", "toward"),
+    ("Christian neighborhood near the lake", "religion", "toward"),
+    ("somewhere people attend temple", "religion", "toward"),
+    ("no atheists on the block", "religion", "away"),
+    # national origin, language as its proxy
+    ("where English is everyone's first language", "national_origin", "toward"),
+    ("a neighborhood where everyone speaks spanish", "national_origin", "toward"),
+    ("where the main language is english", "national_origin", "toward"),
+    ("mostly vietnamese part of the city", "national_origin", "toward"),
+    ("close to other korean families", "national_origin", "toward"),
+    ("a part of town where people speak polish", "national_origin", "toward"),
+    ("an area with lots of indian families", "national_origin", "toward"),
+    ("neighbors who don't speak english", "national_origin", "away"),
+    ("somewhere without chinese speakers", "national_origin", "away"),
+    # race and color
+    ("mostly white area", "race_color", "toward"),
+    ("an area that is mostly black", "race_color", "toward"),
+    ("a neighborhood where most people are white", "race_color", "toward"),
+    ("somewhere surrounded by other asians", "race_color", "toward"),
+    ("avoid latino neighborhoods", "race_color", "away"),
+    # familial status
+    ("a neighborhood with lots of young families", "familial_status", "toward"),
+    ("where most families have young kids", "familial_status", "toward"),
+    ("a street full of kids for my son to play with", "familial_status", "toward"),
+    ("an area for young couples without kids", "familial_status", "away"),
+    ("neighborhood with hardly any children", "familial_status", "away"),
+    # disability
+    ("a building for disabled people", "disability", "toward"),
+    ("complex with lots of wheelchair users", "disability", "toward"),
+    ("neighbors who are disabled", "disability", "toward"),
+    ("a building full of disabled residents", "disability", "toward"),
+    ("no group homes on the street", "disability", "away"),
+    # sex
+    ("an all female building", "sex", "toward"),
+    ("a building for single women", "sex", "toward"),
+    ("apartment complex without men", "sex", "away"),
+    # sexual orientation and gender identity
+    ("a lesbian neighborhood", "sexual_orientation_gender_identity", "toward"),
+    ("street with other gay couples", "sexual_orientation_gender_identity", "toward"),
+    ("no straight people", "sexual_orientation_gender_identity", "away"),
+    # age, marital status, military status (state law)
+    ("a neighborhood of retirees", "age", "toward"),
+    ("an area with lots of young professionals", "age", "toward"),
+    ("no elderly people on the street", "age", "away"),
+    ("a community for married couples", "marital_status", "toward"),
+    ("no singles in the building", "marital_status", "away"),
+    ("street with lots of veterans", "military_status", "toward"),
+    ("a neighborhood full of military families", "military_status", "toward"),
+    ("no soldiers nearby", "military_status", "away"),
+    # source of income: away only
+    ("no section 8 tenants in the building", "source_of_income", "away"),
+]
+
+# Lawful requests that look like the steering above: the home's features, a named place, the
+# buyer's own household, architecture and cuisine named after a country, 55+ housing.
+LAWFUL_LOOK_ALIKES = [
+    "first-floor bedroom for my elderly mother",
+    "in-law suite with a separate entrance",
+    "mother-in-law apartment over the garage",
+    "walking distance to St. Mary's church",
+    "near St. Mary's Catholic Church",
+    "5 minutes to the mosque",
+    "close to Temple Beth El",
+    "home near my church",
+    "the church my family goes to is on Main St, house near it",
+    "kosher kitchen and walk to synagogue",
+    "family room with a fireplace",
+    "ramp at the front door",
+    "step-free entrance and wide hallways",
+    "roll-in shower and grab bars",
+    "wheelchair accessible shower",
+    "single level living for my disabled son",
+    "elevator building for my elderly parents",
+    "master bedroom on the first floor",
+    "near the university",
+    "near the university for my daughter",
+    "55+ community with a clubhouse",
+    "active adult 55+ community, no kids",
+    "near good schools",
+    "top rated school district for my kids",
+    "a home for my family with young kids",
+    "condo for a young couple near downtown",
+    "guest suite for visiting grandchildren",
+    "house with a nursery",
+    "bedroom for a live-in caregiver",
+    "spanish style home with a tile roof",
+    "english tudor with a cottage garden",
+    "french country kitchen",
+    "listing agent who speaks spanish",
+    "my wife and I speak Korean, need 2 bedrooms",
+    "near the Korean market and Asian grocery stores",
+    "near catholic and public schools",
+    "black shutters and a white picket fence",
+    "near the VA hospital",
+    "near the air force base",
+    "near Indian Creek trail",
+    "homes in the Polish Hill neighborhood",
+    "near the mormon temple",
+    "near the women's hospital",
+    "a married couple looking for a 2 bed condo",
+    "an apartment building with veterans preference",
+    "an english basement",
+    "italian marble counters",
+]

@@ -1,18 +1,21 @@
-"""The property-search steps: fair-housing screen, query understanding refined by the
-conversation, hybrid search, and remembering the search in the session."""
+"""The `property_search` workflow's steps: fair-housing screen, query understanding refined by
+the conversation, the search (whose output is the response body), and remembering the search in
+the session."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
 
+import msgspec
 from pydantic import Field
 
 from copilot_api.ai.embeddings import EmbeddingError
-from copilot_api.listings.filters import Filter, FilterError, merge_filters, parse_filters
+from copilot_api.compliance.query_screening import guard_query
+from copilot_api.listings.filters import FilterError, merge_filters, parse_filters
 from copilot_api.listings.parsing.model import ParsedQuery
-from copilot_api.listings.runtime import ListingsNotReadyError, ListingsRuntime
-from copilot_api.security.fair_housing import guard_query
+from copilot_api.listings.sorting import Sort, SortError, parse_sort
+from copilot_api.search.schemas import Compliance, SearchOutcome
 from copilot_api.sessions.models import Turn
 from copilot_api.sessions.refine import RELATIVE_WORDS, PreviousResults, refine_filters
 from copilot_api.workflows.steps.base import StepContext, StepError, StepParams, StepType
@@ -41,8 +44,10 @@ class ScreenQuery(StepType[ScreenQueryParams]):
 class UnderstandQueryParams(StepParams):
     query: str
     filters: list[dict[str, Any]] | None = None
+    sort: dict[str, Any] | None = None
     previous_filters: list[dict[str, Any]] = Field(default_factory=list)
     previous_semantic_query: str = ""
+    previous_sort: dict[str, Any] | None = None
     previous_prices: list[float] = Field(default_factory=list)
     previous_areas: list[float] = Field(default_factory=list)
     follow_up: bool = False
@@ -50,8 +55,10 @@ class UnderstandQueryParams(StepParams):
 
 
 class UnderstandQuery(StepType[UnderstandQueryParams]):
-    """Query -> filters + semantic text. A follow-up refines the session's filters; filters given
-    by the client replace the understood ones on their fields."""
+    """Query -> the understanding (filters, sort, semantic text, ignored words). The client's
+    filters and sort are validated here, once (invalid -> 400). A follow-up refines the
+    session's filters and keeps its order unless the query asks for another; client filters
+    replace the understood ones on their fields, and a client sort replaces any other."""
 
     name: ClassVar[str] = "understand_query"
     params_model: ClassVar[type[StepParams]] = UnderstandQueryParams
@@ -61,12 +68,17 @@ class UnderstandQuery(StepType[UnderstandQueryParams]):
             overrides = parse_filters(params.filters or [])
         except FilterError as error:
             raise StepError(400, "invalid_filter", f"Filter {error.index}: {error}") from None
+        try:
+            client_sort = parse_sort(params.sort) if params.sort is not None else None
+        except SortError as error:
+            raise StepError(400, "invalid_sort", str(error)) from None
         if params.blocked:
-            return {"filters": [], "semantic_query": "", "parser": "none"}
-        runtime = await listings_runtime(context)
+            return {"understanding": ParsedQuery([], "", "none").as_dict()}
+        runtime = await context.services.listings.available()
         parsed = await runtime.search.parse(params.query)
         filters = [item.as_dict() for item in parsed.filters]
         semantic = parsed.semantic_text
+        sort = client_sort or parsed.sort
         if params.follow_up:
             filters = refine_filters(
                 params.previous_filters,
@@ -75,16 +87,26 @@ class UnderstandQuery(StepType[UnderstandQueryParams]):
                 PreviousResults(params.previous_prices, params.previous_areas),
             )
             semantic = _follow_up_semantics(semantic) or params.previous_semantic_query
+            sort = sort or _previous_sort(params.previous_sort)
         try:
             understood = parse_filters(filters)
         except FilterError as error:  # a session written by an older version, say
             raise StepError(422, "invalid_session_filters", str(error)) from None
-        final = merge_filters(understood, overrides)
-        return {
-            "filters": [item.as_dict() for item in final],
-            "semantic_query": semantic,
-            "parser": parsed.parser,
-        }
+        final = ParsedQuery(
+            filters=merge_filters(understood, overrides),
+            semantic_text=semantic,
+            parser=parsed.parser,
+            sort=sort,
+            ignored_words=parsed.ignored_words,
+        )
+        return {"understanding": final.as_dict()}
+
+
+def _previous_sort(raw: dict[str, Any] | None) -> Sort | None:
+    try:
+        return parse_sort(raw) if raw else None
+    except SortError:  # a session written by an older version: relevance order then
+        return None
 
 
 def _follow_up_semantics(text: str) -> str:
@@ -94,42 +116,34 @@ def _follow_up_semantics(text: str) -> str:
 
 class SearchListingsParams(StepParams):
     query: str
-    filters: list[dict[str, Any]]
-    semantic_query: str
-    parser: str
+    understanding: dict[str, Any]
+    compliance: dict[str, Any]
     limit: int = Field(10, ge=1, le=50)
     offset: int = Field(0, ge=0)
     blocked: bool = False
 
 
 class SearchListings(StepType[SearchListingsParams]):
-    """Hard filters in SQL, then semantic + full-text ranking (see listings/search.py)."""
+    """Hard filters in SQL, then the sort or semantic + full-text ranking (listings/search.py);
+    its output is the search's response body (`SearchOutcome`), built here once."""
 
     name: ClassVar[str] = "search_listings"
     params_model: ClassVar[type[StepParams]] = SearchListingsParams
 
     async def run(self, params: SearchListingsParams, context: StepContext) -> dict[str, Any]:
+        understood = ParsedQuery.from_dict(params.understanding)
+        compliance = msgspec.convert(params.compliance, Compliance)
         if params.blocked:
-            return {
-                "filters": [],
-                "results": [],
-                "total": 0,
-                "total_relation": "eq",
-                "took_ms": 0.0,
-                "provider": None,
-                "plan": None,
-            }
-        runtime = await listings_runtime(context)
-        filters: list[Filter] = parse_filters(params.filters)
-        parsed = ParsedQuery(filters, params.semantic_query, params.parser)
+            return _body(SearchOutcome.refused(params.query, understood, compliance))
+        runtime = await context.services.listings.available()
         try:
             result = await runtime.search.search(
                 params.query,
-                filters,
+                understood.filters,
                 limit=params.limit,
                 offset=params.offset,
                 replace_filters=True,
-                parsed=parsed,
+                parsed=understood,
             )
         except EmbeddingError:
             raise StepError(
@@ -137,23 +151,12 @@ class SearchListings(StepType[SearchListingsParams]):
                 "embeddings_unavailable",
                 "The embedding provider is not answering; retry shortly.",
             ) from None
-        return {
-            "filters": [item.as_dict() for item in result.filters],
-            "results": [
-                {
-                    "listing": hit.listing,
-                    "score": hit.score,
-                    "criteria": hit.criteria,
-                    "ranking": hit.ranking,
-                }
-                for hit in result.hits
-            ],
-            "total": result.total,
-            "total_relation": result.total_relation,
-            "took_ms": result.took_ms,
-            "provider": result.provider,
-            "plan": result.plan,
-        }
+        return _body(SearchOutcome.from_result(result, understood, compliance))
+
+
+def _body(outcome: SearchOutcome) -> dict[str, Any]:
+    body: dict[str, Any] = msgspec.to_builtins(outcome)
+    return body
 
 
 class RememberSearchParams(StepParams):
@@ -161,6 +164,7 @@ class RememberSearchParams(StepParams):
     query: str
     filters: list[dict[str, Any]]
     semantic_query: str
+    sort: dict[str, str] | None = None
     results: list[dict[str, Any]]
     blocked: bool = False
 
@@ -196,6 +200,7 @@ class RememberSearch(StepType[RememberSearchParams]):
             if not params.blocked:
                 session.filters = params.filters
                 session.semantic_query = params.semantic_query
+                session.sort = params.sort
                 session.last_results = keys
                 session.last_prices = _numbers(listings, "ListPrice")
                 session.last_areas = _numbers(listings, "LivingArea")
@@ -209,12 +214,6 @@ def _numbers(listings: list[dict[str, Any]], field: str) -> list[float]:
     return [float(value) for item in listings if isinstance(value := item.get(field), int | float)]
 
 
-async def listings_runtime(context: StepContext) -> ListingsRuntime:
-    runtime = context.services.listings
-    try:
-        await runtime.ensure_ready()
-    except ListingsNotReadyError as error:
-        raise StepError(
-            503, "listings_unavailable", f"Listings are not available yet: {error}"
-        ) from None
-    return runtime
+def search_step_types() -> list[StepType[Any]]:
+    """The steps of the `property_search` workflow, for the workflow engine's registry."""
+    return [ScreenQuery(), UnderstandQuery(), SearchListings(), RememberSearch()]

@@ -7,13 +7,21 @@ import time
 
 import pytest
 
-from copilot_api.security.fair_housing import (
+from copilot_api.compliance.phrases import load_rules, normalize
+from copilot_api.compliance.query_screening import (
+    QUERY_RULES_FILE,
     REFUSAL_EVENT,
+    build_query_rules,
     check_query,
     guard_query,
-    normalize,
+    query_rules,
 )
-from tests.unit.fair_housing.phrasings import LAWFUL, STEERING
+from tests.unit.compliance.phrasings import (
+    LAWFUL,
+    LAWFUL_LOOK_ALIKES,
+    STEERING,
+    STEERING_BY_DIRECTION,
+)
 
 MIN_REFUSAL_RATE = 0.95
 MAX_OVER_REFUSAL_RATE = 0.05
@@ -39,6 +47,55 @@ def test_over_refusal_rate_on_the_lawful_set() -> None:
     }
     rate = len(refused) / len(LAWFUL)
     assert rate <= MAX_OVER_REFUSAL_RATE, f"over-refusal rate {rate:.1%}; refused: {refused}"
+
+
+@pytest.mark.parametrize(("query", "protected_class", "direction"), STEERING_BY_DIRECTION)
+def test_steering_is_refused_in_both_directions(
+    query: str, protected_class: str, direction: str
+) -> None:
+    result = check_query(query)
+    assert result.blocked, f"{direction} steering let through"
+    assert protected_class in {reason.protected_class for reason in result.reasons}
+
+
+def test_every_class_is_tested_toward_and_away() -> None:
+    tested = {(protected, direction) for _, protected, direction in STEERING_BY_DIRECTION}
+    classes = set(query_rules().classes)
+    away_only = {key for key, spec in query_rules().classes.items() if spec.direction == "away"}
+    assert away_only == {"source_of_income"}
+    expected = {(key, "away") for key in classes} | {(key, "toward") for key in classes - away_only}
+    assert expected <= tested, f"untested: {sorted(expected - tested)}"
+    assert not {query for query, _, _ in STEERING_BY_DIRECTION} & set(LAWFUL_LOOK_ALIKES)
+
+
+@pytest.mark.parametrize("query", LAWFUL_LOOK_ALIKES)
+def test_lawful_look_alikes_are_served(query: str) -> None:
+    result = check_query(query)
+    assert not result.blocked, [reason.matched for reason in result.reasons]
+
+
+def test_toward_and_away_refusals_have_the_same_shape() -> None:
+    toward = check_query("the catholic part of town").as_dict()
+    away = check_query("no catholics nearby").as_dict()
+    assert toward["message"] == away["message"]
+    assert toward["reasons"][0]["explanation"] == away["reasons"][0]["explanation"]
+    assert set(toward["reasons"][0]) == set(away["reasons"][0])
+    assert "toward or away" in toward["message"]
+
+
+def test_language_is_a_proxy_only_about_people() -> None:
+    assert check_query("neighbors who speak vietnamese").blocked
+    assert check_query("mostly spanish speaking area").blocked
+    assert check_query("where portuguese is the first language").blocked
+    assert not check_query("spanish colonial with a courtyard").blocked
+    assert not check_query("agent whose first language is spanish").blocked
+
+
+def test_overlapping_matches_of_one_class_are_one_reason() -> None:
+    reasons = check_query("mostly white area").reasons
+    assert [(reason.protected_class, reason.matched) for reason in reasons] == [
+        ("race_color", "mostly white area")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -134,10 +191,21 @@ def test_guard_logs_a_compliance_event_for_a_refusal_only(
 
 
 def test_checking_a_query_is_fast() -> None:
-    queries = STEERING + LAWFUL
+    queries = STEERING + LAWFUL + LAWFUL_LOOK_ALIKES
+    queries += [query for query, _, _ in STEERING_BY_DIRECTION]
     check_query(queries[0])  # compiles the rules once
     started = time.perf_counter()
     for query in queries:
         check_query(query)
     per_query_ms = (time.perf_counter() - started) * 1000 / len(queries)
     assert per_query_ms < 5
+
+
+def test_a_rule_file_with_an_unknown_direction_is_refused_by_name() -> None:
+    raw = dict(load_rules(QUERY_RULES_FILE))
+    raw["classes"] = {
+        **raw["classes"],
+        "religion": {**raw["classes"]["religion"], "direction": "in"},
+    }
+    with pytest.raises(ValueError, match=r"query_screening\.yaml: class religion: direction"):
+        build_query_rules(raw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from copilot_api.security.fair_housing import review_generated_text
+from copilot_api.compliance.advertising_review import review_generated_text
 
 
 def _rules(findings: list) -> list[str]:  # type: ignore[type-arg]
