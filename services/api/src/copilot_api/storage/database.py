@@ -4,7 +4,9 @@ Fail fast: a request waits at most `timeout` seconds for a pooled connection (po
 connect) and at most `timeout` seconds for each reply from the server. A reply that does not
 come (a hung or stopped server, a network black hole) is not cancelled the polite way (psycopg's
 cancel request to a stopped server blocks for up to 10 s): the connection's socket is shut down,
-the query fails at once with `DatabaseTimeoutError` and the pool discards the connection.
+the query fails at once with `DatabaseTimeoutError` and the pool discards the connection. For
+a second after such a timeout new requests are refused at once (a circuit breaker), so that a
+request that needs the database again, or the next one, does not wait a timeout of its own.
 """
 
 from __future__ import annotations
@@ -169,7 +171,6 @@ class Database:
         configure: ConnectionConfigurer | None = None,
         timeout: float = 2.0,
     ) -> None:
-        self.timeout = timeout
 
         async def configure_connection(connection: DeadlineConnection) -> None:
             connection.reply_deadline = timeout
