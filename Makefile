@@ -7,7 +7,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help install run dev test lint fmt format docs bench client
+.PHONY: help install run dev test faults lint fmt format docs bench client
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -37,6 +37,13 @@ dev: .venv/.synced ## Serve with auto-reload
 
 test: install ## Run the whole test suite
 	$(RUN) pytest
+
+FAULTS_REPORT ?= .data/faults-report.jsonl
+
+faults: install ## Fault suite (tests/faults) and its one-table report
+	@mkdir -p $(dir $(FAULTS_REPORT)) && rm -f $(FAULTS_REPORT)
+	FAULTS_REPORT=$(abspath $(FAULTS_REPORT)) $(RUN) pytest tests/faults -q -p no:cacheprovider
+	@$(RUN) python scripts/faults_table.py $(FAULTS_REPORT)
 
 lint: install ## ruff lint + format check, mypy (strict), actionlint over the workflows
 	$(RUN) ruff check .

@@ -102,7 +102,6 @@ def test_only_entry_points_import_the_whole_settings() -> None:
         "security/dev_key.py",
         "observability/logging.py",
         "observability/redaction.py",
-        "storage/plugin.py",  # embedded_postgres_for(settings), used by the CLI commands
     }
     assert importers <= allowed, f"modules reading the whole Settings: {importers - allowed}"
 

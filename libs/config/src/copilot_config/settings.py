@@ -127,6 +127,22 @@ class DatabaseSection(Section):
     pool_max_size: int = Field(
         10, alias="DATABASE_POOL_MAX_SIZE", ge=1, le=200, description="Most connections per worker"
     )
+    timeout: float = Field(
+        2.0,
+        alias="DATABASE_TIMEOUT",
+        gt=0,
+        le=60,
+        description="Seconds a request waits on PostgreSQL (for a pooled connection, and for "
+        "each reply) before it is answered 503 database_unavailable",
+    )
+    restart_attempts: int = Field(
+        5,
+        alias="DATABASE_RESTART_ATTEMPTS",
+        ge=1,
+        le=100,
+        description="Restarts (with backoff) of a dead embedded PostgreSQL before liveness "
+        "fails so the process is replaced",
+    )
     load_sample_data: bool | None = Field(
         None,
         alias="LOAD_SAMPLE_DATA",

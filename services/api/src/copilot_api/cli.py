@@ -21,7 +21,7 @@ from copilot_api.observability.multiprocess import prepare_directory, remove_aba
 from copilot_api.security.cli import add_key_commands
 from copilot_api.security.dev_key import announce_development_key
 from copilot_api.storage.migrations import apply_migrations
-from copilot_api.storage.plugin import embedded_postgres_for
+from copilot_api.storage.target import DatabaseTargetError, database_target
 from copilot_config import Environment, Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return command(args, load_settings())
-    except (SettingsError, CliError) as error:
+    except (SettingsError, CliError, DatabaseTargetError) as error:
         print(f"copilot: error: {error}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -75,18 +75,23 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    check_definitions(settings)
+    configure_logging(settings)
+    # An embedded server is started once here and owned by this process; every worker's
+    # `database_target` finds it running and shares it.
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
+        if settings.app.environment is Environment.DEVELOPMENT:  # prints the development API key
+            announce_development_key(settings, database.url)
+        _run_uvicorn(args, settings)
+    return 0
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
     from copilot_api.app import create_app_from_environment
     from copilot_api.serving import run_server
 
-    check_definitions(settings)
-    configure_logging(settings)
-    embedded = embedded_postgres_for(settings) if settings.database.uses_embedded else None
-    if embedded is not None:
-        # Started once here so that every worker shares it; workers see it as DATABASE_URL.
-        os.environ["DATABASE_URL"] = embedded.start()
-    if settings.app.environment is Environment.DEVELOPMENT:  # prints the development API key
-        url = os.environ["DATABASE_URL"] if embedded else settings.database.url.get_secret_value()  # type: ignore[union-attr]
-        announce_development_key(settings, url)
     metrics_dir = _prepare_metrics_directory(settings)
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; a no-op handler lets us
     # continue to stop the embedded PostgreSQL and exit 0.
@@ -110,11 +115,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if embedded is not None:
-            embedded.stop()
         if metrics_dir is not None and settings.observability.metrics_multiprocess_dir is None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
-    return 0
 
 
 def check_definitions(settings: Settings) -> None:
@@ -149,13 +151,10 @@ def _ignore_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _db_migrate(_: argparse.Namespace, settings: Settings) -> int:
-    embedded = embedded_postgres_for(settings) if settings.database.uses_embedded else None
-    url = embedded.start() if embedded else settings.database.url.get_secret_value()  # type: ignore[union-attr]
-    try:
-        applied = apply_migrations(url)
-    finally:
-        if embedded is not None:
-            embedded.stop()
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
+        applied = apply_migrations(database.url)
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "none (up to date)"
     print(f"applied migrations: {names}")
     return 0

@@ -15,8 +15,9 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
+from psycopg import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,30 @@ def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) 
     return error_response(request, exc.status_code, code, message, headers=exc.headers)
 
 
+# Long enough for a restarted embedded server or a failed-over RDS to come back.
+DATABASE_RETRY_AFTER_S = 2
+
+
+def _handle_database_unavailable(
+    request: Request[Any, Any, Any], exc: OperationalError
+) -> Response[Any]:
+    """Down, restarting, hung or unreachable (psycopg_pool's PoolTimeout included): the client
+    may retry; nothing about the server or its address goes into the answer."""
+    logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.scope.get("path"),
+        type(exc).__name__,
+    )
+    return error_response(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "database_unavailable",
+        "The database is unavailable; retry shortly.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return _internal_error(request, exc)
 
@@ -128,5 +153,6 @@ def _validation_details(exc: ValidationException) -> list[dict[str, Any]]:
 
 exception_handlers: ExceptionHandlersMap = {
     HTTPException: _handle_http_exception,
+    OperationalError: _handle_database_unavailable,
     Exception: _handle_unexpected,
 }

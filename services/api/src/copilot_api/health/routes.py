@@ -27,8 +27,15 @@ def health(state: State) -> dict[str, str]:
 
 
 @get(LIVENESS_PATH, tags=["health"], summary="Liveness (no I/O)", sync_to_thread=False)
-def liveness() -> dict[str, str]:
-    return {"status": "alive", "timestamp": _now()}
+def liveness(state: State) -> Response[dict[str, Any]]:
+    registry: HealthRegistry = state[HEALTH]
+    failed = registry.liveness()
+    if failed:
+        # The process cannot recover by itself (e.g. its embedded database cannot be
+        # restarted): the orchestrator should replace it.
+        body = {"status": "dead", "failed": failed, "timestamp": _now()}
+        return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+    return Response({"status": "alive", "timestamp": _now()}, status_code=HTTP_200_OK)
 
 
 @get(READINESS_PATH, tags=["health"], summary="Readiness (503 when not ready)")

@@ -32,7 +32,7 @@ from copilot_api.listings.sources import (
     read_records,
 )
 from copilot_api.storage.migrations import apply_migrations
-from copilot_api.storage.plugin import embedded_postgres_for
+from copilot_api.storage.target import database_target
 from copilot_config import Environment, Settings
 
 EXIT_REJECTED: Final = 1
@@ -99,19 +99,12 @@ def _user_errors(command: Command) -> Command:
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[str]:
-    embedded = embedded_postgres_for(settings) if settings.database.uses_embedded else None
-    if embedded is not None:
-        url = embedded.start()
-    else:
-        assert settings.database.url is not None
-        url = settings.database.url.get_secret_value()
-    try:
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
         if settings.app.environment is not Environment.PRODUCTION:
-            apply_migrations(url)  # production migrates as a deploy step
-        yield url
-    finally:
-        if embedded is not None:
-            embedded.stop()
+            apply_migrations(database.url)  # production migrates as a deploy step
+        yield database.url
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:

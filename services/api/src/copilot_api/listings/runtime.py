@@ -80,12 +80,16 @@ class ListingsRuntime:
             if self._ready:
                 return
             space = self.embeddings.space
-            async with self.database.pool.connection() as connection:
-                await store.bind_embedding_space(connection, space, build_index=False)
-                await repair_indexes(connection, space.dimensions)
-                if self.load_sample_data:
-                    await load_sample_data(connection, self.embeddings, batch_size=self.batch_size)
-                missing = await store.missing_embeddings(connection)
+            # Index repair and the sample load may take minutes: no reply deadline.
+            with self.database.unbounded():
+                async with self.database.pool.connection() as connection:
+                    await store.bind_embedding_space(connection, space, build_index=False)
+                    await repair_indexes(connection, space.dimensions)
+                    if self.load_sample_data:
+                        await load_sample_data(
+                            connection, self.embeddings, batch_size=self.batch_size
+                        )
+                    missing = await store.missing_embeddings(connection)
             if missing:
                 logger.warning(
                     "%d listings have no embedding and rank only by text; %s",

@@ -24,7 +24,7 @@ from copilot_api.security import store
 from copilot_api.security.keys import PREFIX_PATTERN, check_name
 from copilot_api.security.scopes import Scope, parse_scopes
 from copilot_api.storage.migrations import apply_migrations
-from copilot_api.storage.plugin import embedded_postgres_for
+from copilot_api.storage.target import database_target
 from copilot_config import Environment, Settings
 
 EXIT_USAGE = 2
@@ -78,21 +78,19 @@ def _guarded(command: Command) -> Command:
 @contextmanager
 def _database_url(settings: Settings) -> Iterator[str]:
     """The database, migrated (outside production); an embedded one is started if needed."""
-    embedded = embedded_postgres_for(settings) if settings.database.uses_embedded else None
-    url = embedded.start() if embedded else settings.database.url.get_secret_value()  # type: ignore[union-attr]
-    try:
-        if settings.app.environment is not Environment.PRODUCTION:
-            apply_migrations(url)
-        yield url
-    except psycopg.OperationalError as error:
-        raise KeyCommandError(
-            f"cannot reach the database: {str(error).strip().splitlines()[0]}"
-        ) from None
-    except errors.UndefinedTable:
-        raise KeyCommandError("no api_keys table yet: run `copilot db migrate` first") from None
-    finally:
-        if embedded is not None:
-            embedded.stop()  # only if this command started it
+    with database_target(
+        settings.database, environment=settings.app.environment, data_dir=settings.app.data_dir
+    ) as database:
+        try:
+            if settings.app.environment is not Environment.PRODUCTION:
+                apply_migrations(database.url)
+            yield database.url
+        except psycopg.OperationalError as error:
+            raise KeyCommandError(
+                f"cannot reach the database: {str(error).strip().splitlines()[0]}"
+            ) from None
+        except errors.UndefinedTable:
+            raise KeyCommandError("no api_keys table yet: run `copilot db migrate` first") from None
 
 
 def _actor() -> str:

@@ -1,15 +1,152 @@
-"""The PostgreSQL connection pool shared by every capability."""
+"""The PostgreSQL connection pool shared by every capability.
+
+Fail fast: a request waits at most `timeout` seconds for a pooled connection (pool wait and
+connect) and at most `timeout` seconds for each reply from the server. A reply that does not
+come (a hung or stopped server, a network black hole) is not cancelled the polite way (psycopg's
+cancel request to a stopped server blocks for up to 10 s): the connection's socket is shut down,
+the query fails at once with `DatabaseTimeoutError` and the pool discards the connection. For
+a second after such a timeout new requests are refused at once (a circuit breaker), so that a
+request that needs the database again, or the next one, does not wait a timeout of its own.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import math
+import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
+from psycopg import AsyncConnection, OperationalError
+from psycopg.abc import PQGen
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 ConnectionConfigurer = Callable[[AsyncConnection], Awaitable[None]]
+
+RV = TypeVar("RV")
+
+# For the current task: the event-loop time by which the operation under way (taking a pooled
+# connection, including the pool's health check of it; the readiness ping) must be done, on top
+# of the per-reply deadline. `math.inf` (from `Database.unbounded()`) lifts both, for maintenance
+# work (index builds, bulk loads) that may run for minutes on a pooled connection.
+_done_by: ContextVar[float | None] = ContextVar("copilot_database_done_by", default=None)
+# Set for the readiness ping, which must see the server's real state through an open breaker.
+_probing: ContextVar[bool] = ContextVar("copilot_database_probing", default=False)
+
+# After a timeout, requests are refused at once for this long instead of each waiting its own
+# timeout on a server that just failed to answer (a circuit breaker; the next request after it
+# tries again). Also bounds a request that needs the database again after its query timed out.
+BREAKER_COOLDOWN_S = 1.0
+
+
+class DatabaseTimeoutError(OperationalError):
+    """PostgreSQL did not reply within the deadline; the connection was dropped."""
+
+
+class DatabaseUnavailableError(OperationalError):
+    """The database is known to be down (an embedded server being restarted)."""
+
+
+AvailabilityCheck = Callable[[], None]
+"""Raises `DatabaseUnavailableError` when the database is known to be down."""
+
+
+class DeadlineConnection(AsyncConnection[TupleRow]):
+    """A connection whose every wait for the server is bounded by `reply_deadline` seconds."""
+
+    reply_deadline: float | None = None
+    on_timeout: Callable[[], None] | None = None
+
+    # psycopg's own signature, hence the `timeout` parameter.
+    async def wait(
+        self,
+        gen: PQGen[RV],
+        interval: float = 0.1,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> RV:
+        loop = asyncio.get_running_loop()
+        done_by = _done_by.get()
+        limits = [self.reply_deadline or math.inf]
+        if done_by is not None:
+            limits.append(done_by - loop.time())
+        deadline = max(0.0, min(limits))
+        if math.isinf(deadline) or done_by == math.inf:
+            return await super().wait(gen, interval=interval, timeout=timeout)
+        severed = False
+
+        def sever() -> None:
+            nonlocal severed
+            severed = True
+            _shut_down(self.pgconn.socket)
+
+        handle = loop.call_later(deadline, sever)
+        try:
+            return await super().wait(gen, interval=interval, timeout=timeout)
+        except OperationalError as error:
+            if severed:
+                if self.on_timeout is not None:
+                    self.on_timeout()
+                raise DatabaseTimeoutError(
+                    f"no reply from PostgreSQL within {deadline:.2f} s"
+                ) from error
+            raise
+        finally:
+            handle.cancel()
+
+
+class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
+    """Refuses at once, instead of after a pool timeout, while the database is known down or
+    has just failed to answer in time."""
+
+    availability: AvailabilityCheck | None = None
+    _refusing_until: float = 0.0
+
+    def trip(self) -> None:
+        self._refusing_until = asyncio.get_running_loop().time() + BREAKER_COOLDOWN_S
+
+    def close_breaker(self) -> None:
+        self._refusing_until = 0.0
+
+    async def getconn(self, timeout: float | None = None) -> DeadlineConnection:  # noqa: ASYNC109
+        if self.availability is not None:
+            self.availability()
+        if not _probing.get() and asyncio.get_running_loop().time() < self._refusing_until:
+            raise DatabaseUnavailableError("PostgreSQL did not answer in time just now")
+        budget = self.timeout if timeout is None else timeout
+        # The pool checks an idle connection before handing it out; on a hung server each check
+        # would wait a whole reply deadline. One budget covers the wait and every check.
+        try:
+            with _finish_within(budget):
+                return await super().getconn(timeout=budget)
+        except (PoolTimeout, DatabaseTimeoutError):
+            self.trip()
+            raise
+
+
+def _shut_down(fd: int) -> None:
+    """Shut the TCP connection down under libpq's feet: its next read sees end-of-file."""
+    try:
+        duplicate = socket.socket(fileno=socket.dup(fd))
+    except OSError:
+        return
+    with duplicate, suppress(OSError):  # OSError: already closed by the peer
+        duplicate.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def _finish_within(seconds: float) -> Iterator[None]:
+    done_by = asyncio.get_running_loop().time() + seconds
+    earlier = _done_by.get()
+    token = _done_by.set(done_by if earlier is None else min(earlier, done_by))
+    try:
+        yield
+    finally:
+        _done_by.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +169,32 @@ class Database:
         min_size: int,
         max_size: int,
         configure: ConnectionConfigurer | None = None,
-        connect_timeout: float = 5.0,
+        timeout: float = 2.0,
     ) -> None:
-        self.pool = AsyncConnectionPool(
+
+        async def configure_connection(connection: DeadlineConnection) -> None:
+            connection.reply_deadline = timeout
+            connection.on_timeout = self.pool.trip
+            if configure is not None:
+                await configure(connection)
+
+        self.pool = _GatedPool(
             url,
+            connection_class=DeadlineConnection,
             min_size=min_size,
             max_size=max_size,
             open=False,
-            configure=configure,
+            configure=configure_connection,
             check=AsyncConnectionPool.check_connection,
-            timeout=connect_timeout,
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(connect_timeout))},
+            timeout=timeout,
+            # libpq counts whole seconds and treats anything below 2 as 2.
+            kwargs={"autocommit": True, "connect_timeout": max(2, math.ceil(timeout))},
             name="copilot",
         )
+
+    def fail_fast_when_down(self, availability: AvailabilityCheck) -> None:
+        """Every connection request first asks `availability` (cheap, no I/O on the network)."""
+        self.pool.availability = availability
 
     async def open(self) -> None:
         # wait=False: the service starts (and reports not-ready) even while the database is down.
@@ -53,11 +203,27 @@ class Database:
     async def close(self) -> None:
         await self.pool.close()
 
+    @staticmethod
+    @contextmanager
+    def unbounded() -> Iterator[None]:
+        """Lift the reply deadline for the queries of this block (long maintenance work)."""
+        token = _done_by.set(math.inf)
+        try:
+            yield
+        finally:
+            _done_by.reset(token)
+
     async def ping(self, timeout: float) -> float:  # noqa: ASYNC109 - bounds the pool wait
-        """Round-trip `SELECT 1`; returns the latency in milliseconds."""
+        """Round-trip `SELECT 1` within `timeout` seconds; returns the latency in milliseconds."""
         started = time.perf_counter()
-        async with self.pool.connection(timeout=timeout) as connection:
-            await connection.execute("SELECT 1")
+        token = _probing.set(True)
+        try:
+            with _finish_within(timeout):
+                async with self.pool.connection(timeout=timeout) as connection:
+                    await connection.execute("SELECT 1")
+        finally:
+            _probing.reset(token)
+        self.pool.close_breaker()  # it answers again: stop refusing
         return (time.perf_counter() - started) * 1000
 
     def stats(self) -> PoolStats:

@@ -7,6 +7,7 @@ from an `atexit` hook, which is too late for a graceful shutdown).
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import logging
 import os
@@ -14,6 +15,9 @@ import pwd
 import socket
 import stat
 import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,18 +71,33 @@ class EmbeddedPostgresError(RuntimeError):
 
 
 class EmbeddedPostgres:
-    """One PostgreSQL server whose data lives in `data_dir`; listens on 127.0.0.1 only."""
+    """One PostgreSQL server whose data lives in `data_dir`; listens on 127.0.0.1 only.
+
+    The process that starts the server owns it: its PID is in `owner_file`, and a watchdog child
+    stops the server when the owner ends, however it ends (SIGKILL included). Other processes
+    (uvicorn workers, a second command) reuse a running server without owning it; a server whose
+    owner is gone is adopted by the next process that starts it.
+    """
 
     def __init__(self, data_dir: Path, tuning: ServerTuning | None = None) -> None:
         self.data_dir = data_dir.expanduser().resolve()
         self.tuning = tuning or ServerTuning()
         self._port: int | None = None
         self._started_here = False
+        self._watchdog: subprocess.Popen[bytes] | None = None
         self._run_as = _system_user_for_server()
 
     @property
     def log_file(self) -> Path:
         return self.data_dir.parent / "postgres.log"
+
+    @property
+    def owner_file(self) -> Path:
+        return self.data_dir.parent / "postgres.owner"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir.parent / "postgres.lock"
 
     @property
     def port(self) -> int:
@@ -92,14 +111,53 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Initialise the data directory if needed, start the server and return its URL.
 
-        A server already running on this data directory (another `copilot serve`) is reused and
-        left running when we stop.
+        A server already running on this data directory is reused and left running when we stop
+        if its owner is alive (another `copilot serve`); if its owner is gone (a killed command),
+        we adopt it and stop it when we end.
         """
-        running_port = self.running_port()
-        if running_port is not None:
-            logger.info("reusing embedded PostgreSQL on port %s", running_port)
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with self._exclusive():
+            running_port = self.running_port()
+            if running_port is None:
+                return self._start_server(claim=True)
             self._port = running_port
+            if _process_alive(self._owner_pid()):
+                logger.info("reusing embedded PostgreSQL on port %s", running_port)
+            else:
+                logger.warning(
+                    "adopting embedded PostgreSQL on port %s left by a process that ended",
+                    running_port,
+                )
+                self._take_ownership()
             return self.url()
+
+    def ensure_running(self) -> bool:
+        """Start the server again (same port) if it died; True if this call started it.
+
+        Safe from several processes at once (uvicorn workers): the restart happens under a file
+        lock, and a worker finding the server already back simply uses it. Ownership does not
+        change, so the process that first started the server still stops it at the end.
+        """
+        with self._exclusive():
+            if self.running_port() is not None:
+                return False
+            self._start_server(claim=False)
+            return True
+
+    def is_running(self) -> bool:
+        return self.running_port() is not None
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        with self.lock_file.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _start_server(self, *, claim: bool) -> str:
+        self._remove_stale_pid_file()
         self._prepare_directory()
         fresh = not (self.data_dir / "PG_VERSION").exists()
         if fresh:
@@ -136,7 +194,8 @@ class EmbeddedPostgres:
             server_options,
             "start",
         )
-        self._started_here = True
+        if claim:
+            self._take_ownership()
         if fresh:
             self._run(
                 "createdb", "-h", "127.0.0.1", "-p", str(self._port), "-U", SUPERUSER, DATABASE_NAME
@@ -147,26 +206,113 @@ class EmbeddedPostgres:
         return self.url()
 
     def stop(self) -> None:
-        """Stop the server if this object started it ("fast" mode: rolls back open transactions)."""
-        if not self._started_here or self.running_port() is None:
+        """Stop the server if this object owns it ("fast" mode: rolls back open transactions)."""
+        if not self._started_here:
+            return
+        self.stop_server()
+        self._started_here = False
+        self.owner_file.unlink(missing_ok=True)
+        self._stop_watchdog()
+
+    def stop_orphan(self, owner_pid: int) -> None:
+        """Stop the server if `owner_pid` (which has ended) still owns it; the watchdog's job."""
+        with self._exclusive():
+            if self._owner_pid() != owner_pid:
+                return  # stopped cleanly by its owner, or adopted by another process meanwhile
+            self._stop_server()
+            self.owner_file.unlink(missing_ok=True)
+
+    def stop_server(self) -> None:
+        """Stop whatever server runs on this data directory, owned or not (under the lock, so
+        that a supervisor does not restart it halfway)."""
+        with self._exclusive():
+            self._stop_server()
+
+    def _stop_server(self) -> None:
+        if self.running_port() is None:
             return
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop")
-        self._started_here = False
         logger.info("embedded PostgreSQL stopped")
 
     def running_port(self) -> int | None:
         """The port of a live server on this data directory, from its postmaster.pid."""
-        pid_file = self.data_dir / "postmaster.pid"
-        try:
-            lines = pid_file.read_text().splitlines()
-        except FileNotFoundError:
+        pid_and_port = self._pid_file_entry()
+        if pid_and_port is None or not _is_postgres(pid_and_port[0]):
             return None
-        try:
-            pid, port = int(lines[0]), int(lines[3])
-            os.kill(pid, 0)
-        except (IndexError, ValueError, ProcessLookupError, PermissionError):
+        return pid_and_port[1]
+
+    def postmaster_pid(self) -> int | None:
+        """The PID of the running postmaster, if any."""
+        pid_and_port = self._pid_file_entry()
+        if pid_and_port is None or not _is_postgres(pid_and_port[0]):
             return None
-        return port
+        return pid_and_port[0]
+
+    def _pid_file_entry(self) -> tuple[int, int] | None:
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            return int(lines[0]), int(lines[3])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def _remove_stale_pid_file(self) -> None:
+        """A postmaster.pid whose PID is gone, a zombie (killed, not yet reaped) or reused by
+        another program makes PostgreSQL refuse to start. Remove it once no process of the old
+        server is left working in the data directory (the guard PostgreSQL's own shared-memory
+        check gives, which removing the file would otherwise bypass)."""
+        entry = self._pid_file_entry()
+        if entry is None or _is_postgres(entry[0]):
+            return
+        survivors = _processes_working_in(self.data_dir)
+        if survivors:
+            raise EmbeddedPostgresError(
+                f"processes of the old server are still running in {self.data_dir}: "
+                f"{', '.join(map(str, survivors))}"
+            )
+        logger.warning("removing stale postmaster.pid (PID %s is not running)", entry[0])
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+
+    def _owner_pid(self) -> int | None:
+        try:
+            return int(self.owner_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _take_ownership(self) -> None:
+        self._started_here = True
+        self.owner_file.write_text(f"{os.getpid()}\n")
+        if self._watchdog is None or self._watchdog.poll() is not None:
+            self._watchdog = self._spawn_watchdog()
+
+    def _spawn_watchdog(self) -> subprocess.Popen[bytes]:
+        # The child blocks on its stdin; the pipe's write end lives only in this process, so
+        # the child sees end-of-file when this process ends for any reason, even SIGKILL.
+        return subprocess.Popen(  # noqa: S603 - this interpreter, our own module
+            [
+                sys.executable,
+                "-m",
+                "copilot_api.storage.watchdog",
+                str(self.data_dir),
+                str(os.getpid()),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C to our process group must not end it first
+            cwd="/",
+        )
+
+    def _stop_watchdog(self) -> None:
+        if self._watchdog is None:
+            return
+        if self._watchdog.stdin is not None:
+            self._watchdog.stdin.close()
+        try:
+            self._watchdog.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._watchdog.kill()
+            self._watchdog.wait()
+        self._watchdog = None
 
     def _prepare_directory(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -229,6 +375,52 @@ def _make_traversable(path: Path) -> None:
         mode = directory.stat().st_mode
         if not mode & stat.S_IXOTH:
             directory.chmod(mode | stat.S_IXOTH | stat.S_IROTH)
+
+
+def _process_alive(pid: int | None) -> bool:
+    """Running (a zombie, killed but not yet reaped by its parent, does not count)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        # The state follows the parenthesised command name, which may itself hold spaces.
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):  # no /proc (not Linux): trust kill()
+        return True
+    return state != "Z"
+
+
+def _processes_working_in(directory: Path) -> list[int]:
+    """Live processes whose working directory is `directory` (PostgreSQL's all run in theirs)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(os.readlink(entry / "cwd")) == directory:
+                found.append(int(entry.name))
+        except OSError:  # gone, a zombie, or not ours to inspect
+            continue
+    return [pid for pid in found if _process_alive(pid)]
+
+
+def _is_postgres(pid: int) -> bool:
+    """Alive and a PostgreSQL server process: after a crash the PID may belong to anything."""
+    if not _process_alive(pid):
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:  # gone meanwhile
+        return False
+    except OSError:  # no /proc (not Linux): trust the PID
+        return True
+    program = command.split(b"\0", 1)[0]
+    return program.endswith(b"postgres")
 
 
 def _free_port() -> int:

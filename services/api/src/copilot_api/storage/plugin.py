@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +21,13 @@ from redis.asyncio import Redis
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.state import DATABASE, DATABASE_CONFIGURERS, HEALTH, REDIS
 from copilot_api.storage.database import ConnectionConfigurer, Database
-from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.redis import connect_redis, ping_redis
-from copilot_config import DatabaseSection, Environment, RedisSection, Settings
+from copilot_api.storage.supervisor import EmbeddedSupervisor
+from copilot_api.storage.target import database_target
+from copilot_config import DatabaseSection, Environment, RedisSection
 
 logger = logging.getLogger(__name__)
-
-
-def embedded_postgres_for(settings: Settings) -> EmbeddedPostgres:
-    return _embedded_postgres(settings.app.data_dir, settings.app.environment)
-
-
-def _embedded_postgres(data_dir: Path, environment: Environment) -> EmbeddedPostgres:
-    tuning = ServerTuning(durable=environment is not Environment.TEST)
-    return EmbeddedPostgres(data_dir / "postgres", tuning)
 
 
 def _run_all(configurers: list[ConnectionConfigurer]) -> ConnectionConfigurer | None:
@@ -83,43 +76,67 @@ class StoragePlugin(InitPluginProtocol):
 
     @asynccontextmanager
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        embedded: EmbeddedPostgres | None = None
-        if self.database.url is None:
-            embedded = _embedded_postgres(self.data_dir, self.environment)
-            url = await asyncio.to_thread(embedded.start)
-        else:
-            url = self.database.url.get_secret_value()
-        database = Database(
-            url,
-            min_size=self.database.pool_min_size,
-            max_size=self.database.pool_max_size,
-            configure=_run_all(app.state.get(DATABASE_CONFIGURERS, [])),
+        target_cm = database_target(
+            self.database, environment=self.environment, data_dir=self.data_dir
         )
-        redis_url = self.redis.url
-        redis = connect_redis(redis_url.get_secret_value()) if redis_url else None
-        try:
-            if self.environment is not Environment.PRODUCTION:
-                # Production applies migrations as a deploy step (`copilot db migrate`).
-                await asyncio.to_thread(apply_migrations, url)
-            await database.open()
-            app.state[DATABASE] = database
-            app.state[REDIS] = redis
-            self._register_health(app.state[HEALTH], database, redis)
-            yield
-        finally:
-            await database.close()
-            if redis is not None:
-                await redis.aclose()
-            if embedded is not None:
-                await asyncio.to_thread(embedded.stop)
+        with ExitStack() as stack:
+            target = await asyncio.to_thread(stack.enter_context, target_cm)
+            database = Database(
+                target.url,
+                min_size=self.database.pool_min_size,
+                max_size=self.database.pool_max_size,
+                configure=_run_all(app.state.get(DATABASE_CONFIGURERS, [])),
+                timeout=self.database.timeout,
+            )
+            redis_url = self.redis.url
+            redis = connect_redis(redis_url.get_secret_value()) if redis_url else None
+            supervisor = (
+                EmbeddedSupervisor(
+                    target.embedded,
+                    max_restarts=self.database.restart_attempts,
+                    on_restart=database.pool.check,  # drop connections to the dead server
+                )
+                if target.embedded is not None
+                else None  # an external server's outages are readiness-only
+            )
+            if supervisor is not None:
+                database.fail_fast_when_down(supervisor.check_available)
+            supervising: asyncio.Task[None] | None = None
+            try:
+                if self.environment is not Environment.PRODUCTION:
+                    # Production applies migrations as a deploy step (`copilot db migrate`).
+                    await asyncio.to_thread(apply_migrations, target.url)
+                await database.open()
+                app.state[DATABASE] = database
+                app.state[REDIS] = redis
+                self._register_health(app.state[HEALTH], database, redis, supervisor)
+                if supervisor is not None:
+                    supervising = asyncio.get_running_loop().create_task(supervisor.run())
+                yield
+            finally:
+                if supervising is not None:
+                    supervising.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await supervising
+                await database.close()
+                if redis is not None:
+                    await redis.aclose()
+                await asyncio.to_thread(stack.close)
 
     def _register_health(
-        self, registry: HealthRegistry, database: Database, redis: Redis | None
+        self,
+        registry: HealthRegistry,
+        database: Database,
+        redis: Redis | None,
+        supervisor: EmbeddedSupervisor | None,
     ) -> None:
         timeout = registry.check_timeout
 
         async def database_ready() -> None:
-            await database.ping(timeout)
+            await database.ping(timeout)  # an embedded server known down fails at once
+
+        if supervisor is not None:
+            registry.add_liveness("database_supervisor", lambda: supervisor.alive)
 
         async def database_detail() -> dict[str, Any]:
             stats = database.stats()
@@ -130,11 +147,17 @@ class StoragePlugin(InitPluginProtocol):
                 "max_size": stats.max_size,
                 "waiting": stats.waiting,
             }
+            report: dict[str, Any] = {"pool": pool}
+            if supervisor is not None:
+                report["embedded"] = {
+                    "state": supervisor.state.value,
+                    "restarts": supervisor.restarts,
+                }
             try:
                 latency = await database.ping(timeout)
             except Exception as error:
-                return {"status": "unhealthy", "error": type(error).__name__, "pool": pool}
-            return {"status": "healthy", "latency_ms": round(latency, 2), "pool": pool}
+                return {"status": "unhealthy", "error": type(error).__name__, **report}
+            return {"status": "healthy", "latency_ms": round(latency, 2), **report}
 
         registry.add_readiness("database", database_ready)
         registry.add_detail("database", database_detail)

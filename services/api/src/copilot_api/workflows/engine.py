@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
-from copilot_api.errors import ApiError
+from psycopg import OperationalError
+
+from copilot_api.errors import DATABASE_RETRY_AFTER_S, ApiError
 from copilot_api.workflows.catalog import WorkflowCatalog
 from copilot_api.workflows.definitions import WorkflowDefinition
 from copilot_api.workflows.inputs import validate_input
@@ -100,6 +102,11 @@ class WorkflowExecutionError(ApiError):
                 "execution_id": str(result.execution_id),
                 "step": (result.error or {}).get("step"),
             },
+            headers=(
+                {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+                if code == "database_unavailable"
+                else None
+            ),
         )
         self.result = result
 
@@ -262,6 +269,10 @@ class WorkflowEngine:
             except TimeoutError:
                 error = StepError(
                     504, "step_timeout", f"Step '{step.id}' took longer than {step.timeout_s:g} s."
+                )
+            except OperationalError:  # down, restarting or hung: the caller may retry
+                error = StepError(
+                    503, "database_unavailable", "The database is unavailable; retry shortly."
                 )
             except Exception:
                 logger.exception("workflow %s step %s failed", run.definition.id, step.id)
