@@ -61,8 +61,8 @@ docs: install ## Regenerate the README configuration table from copilot_config
 	$(RUN) python scripts/sync_config_docs.py
 
 bench: install ## Search benchmark at 100,000 listings (15-30 min on 2 cores; README "Benchmarks")
-	$(RUN) python bench/search.py --size 100000 --output docs/bench/search-100000.json
-	$(RUN) python bench/search_growth.py docs/bench/search-*.json --png docs/search-growth.png
+	$(RUN) python -m bench.search --size 100000 --output docs/bench/search-100000.json
+	$(RUN) python -m bench.search_growth docs/bench/search-*.json --png docs/search-growth.png
 
 client: install ## Regenerate the typed Python client (clients/python) from the API's OpenAPI
 	$(RUN) python scripts/generate_client.py

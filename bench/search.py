@@ -11,9 +11,9 @@
    tie-aware, with embeddings of realistic text, on filters broad enough for the index path;
 5. peak memory (PSS) of the database and of the service, and the data directory's disk size.
 
-    uv run python bench/search.py                 # 100,000 listings (several minutes)
-    uv run python bench/search.py --size 5000 --requests 300    # a smoke run
-    uv run python bench/search.py --size 1000000 --output docs/bench/search-1000000.json
+    uv run python -m bench.search                 # 100,000 listings (several minutes)
+    uv run python -m bench.search --size 5000 --requests 300    # a smoke run
+    uv run python -m bench.search --size 1000000 --output docs/bench/search-1000000.json
 
 The machine is usually shared: run it when it is quiet and read the figures with that in mind.
 """
@@ -42,6 +42,8 @@ from typing import Any
 import msgspec
 import psycopg
 
+from bench.resources import PeakMemory, directory_bytes
+from bench.search_anchor import anchor_queries, run_anchor
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.listings.fields import Op, embedding_text
 from copilot_api.listings.filters import Filter
@@ -52,10 +54,6 @@ from copilot_api.listings.store import HNSW_EF_CONSTRUCTION, HNSW_M
 from copilot_api.security import store as key_store
 from copilot_api.security.scopes import parse_scopes
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
-from bench.resources import PeakMemory, directory_bytes
-from bench.search_anchor import anchor_queries, run_anchor
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DIMENSIONS = 384

@@ -4,7 +4,7 @@ Reads the JSON objects `bench/search.py --output` wrote (one per size) and print
 the README shows; draws ingest rate, search latency and throughput, peak memory and disk size
 against the number of listings (log scale) into one PNG.
 
-    uv run python bench/search_growth.py docs/bench/search-*.json --png docs/search-growth.png
+    uv run python -m bench.search_growth docs/bench/search-*.json --png docs/search-growth.png
 """
 
 from __future__ import annotations
