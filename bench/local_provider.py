@@ -2,7 +2,7 @@
 
 For each shipped prompt it times (a) the provider call alone and (b) what a workflow's generate
 + compliance steps add: render the template, generate, review the text for fair-housing
-phrasing. Run: `uv run python bench/local_provider.py [--iterations N]`.
+phrasing. Run: `uv run python -m bench.local_provider [--iterations N]`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from copilot_api.ai.llm import LocalProvider
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_api.compliance.advertising_review import review_generated_text
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import REPO_ROOT
 
 LISTING: dict[str, Any] = {
     "ListingKey": "BENCH-1",
@@ -112,7 +110,7 @@ async def _time(call: Callable[[], Awaitable[Any]], iterations: int) -> list[flo
 
 
 async def _bench(iterations: int) -> dict[str, Any]:
-    prompts = PromptRegistry.load(REPO_ROOT / "prompts")
+    prompts = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
     provider = LocalProvider()
     results: dict[str, Any] = {}
     for prompt_id, variables in VARIABLES.items():

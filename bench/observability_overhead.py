@@ -9,8 +9,8 @@ Two figures: requests per second (wall clock), and the server's CPU time per req
 of the server and its workers, from /proc). On a shared machine the first is noisy; the second is
 what instrumentation costs, and `kept_ratio` (the throughput a CPU-bound server keeps) uses it.
 
-    uv run python bench/observability_overhead.py                  # POST /api/property-search
-    uv run python bench/observability_overhead.py --path /health   # if search does not exist yet
+    uv run python -m bench.observability_overhead                  # POST /api/property-search
+    uv run python -m bench.observability_overhead --path /health   # if search does not exist yet
 
 `--path auto` (the default) uses POST /api/property-search when the service has it (an API key
 with the `search` scope is created for the run) and falls back to GET /health otherwise; the
@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 import httpx
 
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
+from tests.harness import ServeProcess, free_port, service_environment, serving
 
 SEARCH_PATH = "/api/property-search"
 SEARCH_BODY = {"query": "3 bedroom house with a pool under $600k"}
@@ -77,17 +77,17 @@ def _run(args: argparse.Namespace, root: Path, database_url: str) -> dict[str, o
         _server(root / "off", database_url, args, metrics=False) as off,
         _server(root / "on", database_url, args, metrics=True) as on,
     ):
-        endpoint, note = _choose_endpoint(args, off.base, database_url, root)
+        endpoint, note = _choose_endpoint(args, off.base_url, database_url, root)
         for server in (off, on):  # warm caches and pools; not measured
-            asyncio.run(_load(server.base, endpoint, args.concurrency, 1.0))
+            asyncio.run(_load(server.base_url, endpoint, args.concurrency, 1.0))
         rounds: dict[str, list[Round]] = {"off": [], "on": []}
         for _ in range(args.rounds):
             for mode, server in (("off", off), ("on", on)):
-                cpu_before = _cpu_seconds(server.pid)
+                cpu_before = _cpu_seconds(server.process.pid)
                 rps, done, failed = asyncio.run(
-                    _load(server.base, endpoint, args.concurrency, args.seconds)
+                    _load(server.base_url, endpoint, args.concurrency, args.seconds)
                 )
-                cpu = _cpu_seconds(server.pid) - cpu_before
+                cpu = _cpu_seconds(server.process.pid) - cpu_before
                 rounds[mode].append(Round(rps, cpu / max(done, 1) * 1e6, failed))
     off_rps = statistics.median(r.rps for r in rounds["off"])
     on_rps = statistics.median(r.rps for r in rounds["on"])
@@ -125,12 +125,6 @@ class Round:
     failed: int
 
 
-@dataclass(frozen=True)
-class Server:
-    base: str
-    pid: int
-
-
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -153,53 +147,20 @@ def _parse_args() -> argparse.Namespace:
 @contextmanager
 def _server(
     data_dir: Path, database_url: str, args: argparse.Namespace, *, metrics: bool
-) -> Iterator[Server]:
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "OPENAI_API_KEY")},
-        "ENVIRONMENT": "test",
-        "PORT": str(port),
-        "WORKERS": str(args.workers),
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "LOAD_SAMPLE_DATA": "true",
-        "METRICS_ENABLED": "true" if metrics else "false",
-        "RATE_LIMIT_REQUESTS_PER_MINUTE": UNLIMITED,
-        "RATE_LIMIT_REQUESTS_PER_HOUR": UNLIMITED,
-    }
-    env.pop("METRICS_MULTIPROCESS_DIR", None)
-    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "copilot_api", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+) -> Iterator[ServeProcess]:
+    env = service_environment(
+        data_dir,
+        PORT=str(free_port()),
+        WORKERS=str(args.workers),
+        DATABASE_URL=database_url,
+        LOAD_SAMPLE_DATA="true",
+        METRICS_ENABLED="true" if metrics else "false",
+        RATE_LIMIT_REQUESTS_PER_MINUTE=UNLIMITED,
+        RATE_LIMIT_REQUESTS_PER_HOUR=UNLIMITED,
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, process)
-        yield Server(base, process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"copilot serve exited with status {process.returncode}")
-        try:
-            if httpx.get(f"{base}/health/readiness", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{base} did not become ready")
+    with serving(env, cwd=data_dir.parent) as server:
+        server.wait_ready(180)
+        yield server
 
 
 def _choose_endpoint(
@@ -230,12 +191,7 @@ def _create_key(database_url: str, root: Path) -> str:
     command += ["--rate-limit-per-minute", UNLIMITED, "--rate-limit-per-hour", UNLIMITED]
     result = subprocess.run(
         [sys.executable, "-m", "copilot_api", *command],
-        env={
-            **os.environ,
-            "ENVIRONMENT": "test",
-            "DATABASE_URL": database_url,
-            "DATA_DIR": str(root / "keys"),
-        },
+        env=service_environment(root / "keys", DATABASE_URL=database_url),
         capture_output=True,
         text=True,
         check=True,
@@ -300,13 +256,6 @@ def _cpu_seconds(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ requests that are allowed (the common path: count, compare, record). Redis is a 
 redis-server started on a free port, or REDIS_URL when set (keys under a unique name, deleted
 afterwards). Prints one JSON object; latencies in microseconds.
 
-    uv run python bench/rate_limit.py [--requests 5000]
+    uv run python -m bench.rate_limit [--requests 5000]
 """
 
 from __future__ import annotations
@@ -15,59 +15,35 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
 
 from copilot_api.security.rate_limit import RateLimiter
 from copilot_api.storage.redis import connect_redis
+from tests.harness import redis_server
 
 LIMITS = (10**6, 10**7)  # never reached: every measured request is allowed
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def private_redis() -> Iterator[str | None]:
+    """REDIS_URL when set, else a redis-server of our own (None when there is none)."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         yield None
         return
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as directory:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.02)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as directory, redis_server(Path(directory)) as server:
+        yield server.url
 
 
 async def measure(limiter: RateLimiter, key: str, requests: int, warmup: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ Redis), then measures with the `took_ms` the engine reports for each execution:
   what the local provider adds to a workflow. Target: p50 <= 5 ms.
 - `uncached`: whole fresh executions of each shipped workflow, for reference.
 
-Run: `uv run python bench/workflows.py [--iterations N]`.
+Run: `uv run python -m bench.workflows [--iterations N]`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from copilot_api.security.scopes import parse_scopes
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_api.storage.migrations import apply_migrations
 from copilot_config import Settings
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import definition_paths
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -73,17 +72,15 @@ def run(iterations: int) -> dict[str, Any]:
         url = server.start()
         try:
             key = asyncio.run(prepare(url))
-            settings = Settings(
-                _env_file=None,
-                environment="test",
-                database_url=url,
-                load_sample_data=False,
-                metrics_enabled=False,
-                log_level="WARNING",
-                prompts_dir=REPO_ROOT / "prompts",
-                workflows_dir=REPO_ROOT / "workflows",
-                experiments_file=REPO_ROOT / "experiments.yaml",
-            )
+            variables: dict[str, Any] = {
+                **definition_paths(),
+                "environment": "test",
+                "database_url": url,
+                "load_sample_data": False,
+                "metrics_enabled": False,
+                "log_level": "WARNING",
+            }
+            settings = Settings(_env_file=None, **variables)
             with TestClient(create_app(settings)) as client:
                 client.headers["X-API-Key"] = key
                 return measure(client, iterations)

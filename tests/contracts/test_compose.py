@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from copilot_config import env_var
 from tests.conftest import REPO_ROOT
 from tests.contracts.delivery import COMPOSE_FILE, load_yaml, require_tool, run_tool
 
@@ -71,14 +72,17 @@ def test_app_builds_the_dockerfile_and_waits_for_healthy_dependencies() -> None:
     assert SERVICES["nginx"]["depends_on"]["app"]["condition"] == "service_healthy"
 
 
-def test_app_hot_reloads_the_mounted_code_workflows_and_prompts() -> None:
+def test_app_hot_reloads_the_mounted_code_and_definitions() -> None:
     app = SERVICES["app"]
     assert app["command"] == ["serve", "--reload"]
     targets = {target for _, target in bind_mounts("app")}
     pythonpath = app["environment"]["PYTHONPATH"]
     assert f"{pythonpath}/copilot_api" in targets  # shadows the installed copy
     assert f"{pythonpath}/copilot_config" in targets
-    assert {"/app/workflows", "/app/prompts"} <= targets
+    assert "/app/definitions" in targets
+    # The relative defaults (resolved against /app) point into the mounted folder.
+    for name in ("PROMPTS_DIR", "WORKFLOWS_DIR", "EXPERIMENTS_FILE"):
+        assert (env_var(name).default or "").startswith("definitions/"), name
 
 
 def test_every_bind_mount_source_exists() -> None:

@@ -1,8 +1,10 @@
-"""DESIGN.md's import rules: config imports neither side; service and platform never meet."""
+"""DESIGN.md's import rules: config imports neither side; service and platform never meet; the
+packages inside the service form no cycles."""
 
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -46,75 +48,92 @@ def test_no_package_is_named_platform() -> None:
     assert not list(REPO_ROOT.glob("*/src/platform"))
 
 
-# Cycles still being untangled elsewhere (issue 15); each entry names its packages.
-KNOWN_CYCLES = {frozenset({"ai", "cache"})}
+def _service_package(path: Path) -> str:
+    """`copilot_api/listings/routes.py` -> `listings`; top-level modules stand for themselves."""
+    relative = path.relative_to(PACKAGES["copilot_api"])
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
 
 
-def _package_graph(root: Path) -> dict[str, set[str]]:
-    """copilot_api's top-level packages -> the sibling packages their modules import."""
-    packages = {path.name for path in root.iterdir() if (path / "__init__.py").exists()}
-    graph: dict[str, set[str]] = {name: set() for name in packages}
-    for name in packages:
-        for path in (root / name).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            for node in ast.walk(tree):
-                modules = (
-                    [alias.name for alias in node.names]
-                    if isinstance(node, ast.Import)
-                    else [node.module]
-                    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                    else []
-                )
-                for module in modules:
-                    parts = module.split(".")
-                    if parts[0] == "copilot_api" and len(parts) > 1 and parts[1] in packages:
-                        graph[name].add(parts[1])
-    for name, targets in graph.items():
-        targets.discard(name)
-    return graph
+def _service_imports(path: Path) -> set[str]:
+    """The `copilot_api` packages a module imports (anywhere in it: function-level imports count,
+    they are dependencies too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    modules: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return {
+        module.split(".")[1]
+        for module in modules
+        if module.startswith("copilot_api.") and module.split(".")[1] != "__version__"
+    }
 
 
-def _cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
-    """The strongly connected components with more than one package (Tarjan)."""
+def service_import_graph() -> dict[str, dict[str, list[str]]]:
+    """`{package: {imported package: [importing modules]}}` between copilot_api's packages."""
+    root = PACKAGES["copilot_api"]
+    graph: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for path in sorted(root.rglob("*.py")):
+        package = _service_package(path)
+        graph[package]  # every package is a node, even one that imports no other
+        for imported in _service_imports(path) - {package}:
+            graph[package].setdefault(imported, []).append(path.relative_to(root).as_posix())
+    return dict(graph)
+
+
+def package_cycles(graph: dict[str, dict[str, list[str]]]) -> list[list[str]]:
+    """Strongly connected components with more than one package (Tarjan), sorted."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
-    found: list[frozenset[str]] = []
+    components: list[list[str]] = []
 
     def visit(node: str) -> None:
         index[node] = low[node] = len(index)
         stack.append(node)
-        for target in sorted(graph[node]):
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in stack:
-                low[node] = min(low[node], index[target])
+        for successor in graph.get(node, {}):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in stack:
+                low[node] = min(low[node], index[successor])
         if low[node] == index[node]:
-            component = set()
+            component: list[str] = []
             while True:
                 member = stack.pop()
-                component.add(member)
+                component.append(member)
                 if member == node:
                     break
             if len(component) > 1:
-                found.append(frozenset(component))
+                components.append(sorted(component))
 
     for node in sorted(graph):
         if node not in index:
             visit(node)
-    return found
+    return sorted(components)
 
 
-def test_the_cycle_finder_sees_a_cycle() -> None:
-    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
-    assert _cycles(graph) == [frozenset({"a", "b", "c"})]
-
-
-def test_copilot_api_packages_import_each_other_without_cycles() -> None:
+def test_service_packages_form_no_cycles() -> None:
     """A request's path can be followed one way: listings never imports workflows or search,
     the workflow engine never imports search (search offers its steps to the engine)."""
-    graph = _package_graph(PACKAGES["copilot_api"])
-    assert {"listings", "workflows", "search"} <= set(graph)
-    cycles = [sorted(cycle) for cycle in _cycles(graph) if cycle not in KNOWN_CYCLES]
-    assert not cycles, f"package cycles: {cycles}"
+    graph = service_import_graph()
+    assert {"listings", "workflows", "search", "ai", "cache", "storage"} <= set(graph)
+    problems = []
+    for cycle in package_cycles(graph):
+        edges = [
+            f"  {source} -> {target} (in {', '.join(graph[source][target])})"
+            for source in cycle
+            for target in sorted(graph[source])
+            if target in cycle
+        ]
+        problems.append(f"cycle between {', '.join(cycle)}:\n" + "\n".join(edges))
+    assert not problems, "\n".join(problems)
+
+
+def test_cycle_detection_finds_a_cycle_and_ignores_a_chain() -> None:
+    chain = {"a": {"b": ["a/x.py"]}, "b": {"c": ["b/y.py"]}, "c": {}}
+    assert package_cycles(chain) == []
+    looped = {**chain, "c": {"a": ["c/z.py"]}, "d": {"a": ["d/w.py"]}}
+    assert package_cycles(looped) == [["a", "b", "c"]]

@@ -26,13 +26,11 @@ REPO_ENTRIES = (
     "deploy/",
     "monitoring/",
     ".github/",
-    "workflows/",
-    "prompts/",
+    "definitions/",
     ".env.example",
     ".env.production",
     ".dockerignore",
     "docker-compose.yml",
-    "experiments.yaml",
 )
 
 

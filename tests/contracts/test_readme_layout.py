@@ -25,10 +25,11 @@ def _section(title: str) -> str:
 
 
 def layout_entries() -> list[str]:
-    """The first column of the layout block: `libs/config/`, `Makefile`, `Pulumi*.yaml`, ..."""
+    """The first column of the layout block: `libs/config/`, `Makefile`, `Pulumi*.yaml`, ...
+    (indented lines continue the description above them)."""
     block = re.search(r"```\n(.*?)```", _section("Layout"), re.DOTALL)
     assert block, "the Layout section has no code block"
-    return [line.split()[0] for line in block.group(1).splitlines() if line.strip()]
+    return [line.split()[0] for line in block.group(1).splitlines() if line[:1].strip()]
 
 
 def _tracked_top_level() -> set[str]:

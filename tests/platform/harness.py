@@ -19,11 +19,12 @@ import pulumi.runtime.settings
 import yaml
 
 from copilot_platform.config import PROJECT, StackConfig, parse_stack_config
+from copilot_platform.policies import Policy, policies_for
+from copilot_platform.policies.base import Inputs
+from copilot_platform.policies.facts import facts_from_config
 from copilot_platform.program import Tiers, main
 from tests.conftest import REPO_ROOT
 from tests.platform.mocks import RecordedResource, RecordingMocks
-from tests.platform.policies import Policy, StackFacts, policies_for
-from tests.platform.policies.base import Inputs
 
 STACKS = ("staging", "production")
 # What CI passes (`pulumi config set imageTag $GITHUB_SHA`): keeps runs independent of git state.
@@ -95,16 +96,8 @@ def parsed_config(config: Mapping[str, Any]) -> StackConfig:
 
 
 def stack_policies(config: Mapping[str, Any]) -> list[Policy]:
-    """The policies that apply to a stack, from the facts of its configuration."""
-    stack = parsed_config(config)
-    facts = StackFacts(
-        environment=stack.environment,
-        https=stack.domain is not None,
-        alarm_email=stack.alarm_email,
-        image_tag=IMAGE_TAG,
-        container_port=stack.service.container_port,
-    )
-    return policies_for(facts)
+    """The policies that apply to a stack: the policy pack's, from the same facts."""
+    return policies_for(facts_from_config(config, REPO_ROOT))
 
 
 def _encode(value: Any) -> str:

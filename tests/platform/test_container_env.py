@@ -16,6 +16,7 @@ from copilot_platform.container import (
     container_definitions,
     plan_container_env,
 )
+from copilot_platform.database import database_url
 
 
 def _stack(environment: str = "staging", **overrides: Any) -> StackConfig:
@@ -194,3 +195,11 @@ def test_extra_secrets_cannot_shadow_contract_variables() -> None:
     plan = plan_container_env(_stack())
     with pytest.raises(ValueError, match="shadow"):
         _definition(plan, extra_secrets={"PORT": "arn:aws:secretsmanager:x"})
+
+
+def test_the_stand_in_database_url_is_the_one_the_platform_renders() -> None:
+    """Preview validation and the deployed secret share `database_url` (names and port)."""
+    config = _stack(database={"name": "listings", "username": "svc"}).database
+    assert database_url(config, "db.internal") == (
+        "postgresql://svc@db.internal:5432/listings?sslmode=require"
+    )

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from copilot_platform.policies import base as p
 from tests.platform.harness import STACKS, StackRun, operator_config, stack_policies
-from tests.platform.policies import base as p
 
 Graph = list[tuple[str, dict[str, Any]]]
 Breaker = Callable[[Graph], None]

@@ -13,6 +13,7 @@ import pytest
 from copilot_config import env_contract
 from copilot_config.health import READINESS_PATH
 from copilot_platform.config import PROJECT, StackConfigError
+from copilot_platform.policies import base as p
 from copilot_platform.program import OUTPUT_NAMES, Tiers
 from tests.platform.harness import (
     IMAGE_TAG,
@@ -23,7 +24,6 @@ from tests.platform.harness import (
     stack_policies,
 )
 from tests.platform.mocks import walk_strings
-from tests.platform.policies import base as p
 
 COMPONENT_PREFIX = "copilot:platform:"
 

@@ -20,6 +20,7 @@ from copilot_config import EnvVar, Settings, env_contract
 from copilot_config.health import HEALTH_PATH
 from copilot_config.settings import describe_validation_error, is_placeholder
 from copilot_platform.config import PROJECT, StackConfig, StackConfigError
+from copilot_platform.database import database_url
 
 CONTAINER_NAME = "api"
 TMP_VOLUME = "tmp"
@@ -159,8 +160,7 @@ def _validate_with_settings(
 ) -> None:
     """Run the service's own validation on what the container will see, at preview time."""
     stand_ins = {
-        "DATABASE_URL": f"postgresql://{stack.database.username}@database.internal:5432/"
-        f"{stack.database.name}?sslmode=require",
+        "DATABASE_URL": database_url(stack.database, "database.internal"),
         "REDIS_URL": "rediss://:0123456789abcdef0123456789abcdef@cache.internal:6379/0",
     }
     values: dict[str, Any] = {name.lower(): value for name, value in environment.items()}

@@ -13,8 +13,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from copilot_platform.config import StackConfig
+from copilot_platform.config import DatabaseConfig, StackConfig
 from copilot_platform.network import POSTGRES_PORT
+
+
+def database_url(config: DatabaseConfig, host: str) -> str:
+    """The service's DATABASE_URL for an instance at `host`; built here only.
+
+    The password is not in the URL: libpq takes it from PGPASSWORD (the RDS-managed secret)."""
+    return f"postgresql://{config.username}@{host}:{POSTGRES_PORT}/{config.name}?sslmode=require"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,7 @@ class DatabaseArgs:
 class Database(pulumi.ComponentResource):
     instance: aws.rds.Instance
     address: pulumi.Output[str]
+    url: pulumi.Output[str]
     identifier: pulumi.Output[str]
     master_secret_arn: pulumi.Output[str]
 
@@ -94,6 +102,7 @@ class Database(pulumi.ComponentResource):
             opts=child,
         )
         self.address = self.instance.address
+        self.url = self.address.apply(lambda host: database_url(db, host))
         self.identifier = self.instance.identifier
         self.master_secret_arn = self.instance.master_user_secrets.apply(_first_secret_arn)
         self.register_outputs({"address": self.address, "identifier": self.identifier})

@@ -16,7 +16,7 @@ from copilot_platform.encryption import EncryptionKey, EncryptionKeyArgs
 from copilot_platform.iam import Account
 from copilot_platform.image_tag import resolve_image_tag
 from copilot_platform.monitoring import Monitoring, MonitoringArgs
-from copilot_platform.network import POSTGRES_PORT, Network, NetworkArgs
+from copilot_platform.network import Network, NetworkArgs
 from copilot_platform.registry import Registry, RegistryArgs
 from copilot_platform.secrets import AppSecrets, AppSecretsArgs
 from copilot_platform.service import Service, ServiceArgs
@@ -121,17 +121,7 @@ def build(stack: StackConfig, repo_root: Path) -> Tiers:
         ),
         opts,
     )
-    # The password is not in the URL: libpq takes it from PGPASSWORD (the RDS-managed secret).
-    database_url = pulumi.Output.concat(
-        "postgresql://",
-        stack.database.username,
-        "@",
-        database.address,
-        f":{POSTGRES_PORT}/",
-        stack.database.name,
-        "?sslmode=require",
-    )
-    values = {"DATABASE_URL": database_url, "REDIS_URL": cache.url}
+    values = {"DATABASE_URL": database.url, "REDIS_URL": cache.url}
     values |= {
         name: pulumi.Output.secret(secret.get_secret_value())
         for name, secret in stack.app_secrets.items()

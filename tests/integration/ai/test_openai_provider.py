@@ -28,7 +28,7 @@ from tests.integration.ai.fake_openai import FakeOpenAI, Reply, completion, erro
 from tests.unit.ai.listings import SUBJECT
 
 T = TypeVar("T")
-PROMPTS = PromptRegistry.load(REPO_ROOT / "prompts")
+PROMPTS = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from copilot_api.app import create_app
 from copilot_api.cache import TieredCache, VectorCodec
 from copilot_api.storage.redis import connect_redis
 from copilot_config import Settings
-from tests.integration.cache.conftest import RedisServer
+from tests.harness import RedisServer
 
 
 def _cache(client: Redis | None, namespace: str, **options: Any) -> TieredCache:

@@ -2,67 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from copilot_api.storage.embedded import EmbeddedPostgres
-from tests.conftest import definition_paths, free_port
+from tests.harness import free_port, service_environment, start_serve
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_becomes_ready_and_shuts_down_cleanly(tmp_path: Path, workers: int) -> None:
-    port = free_port()
     data_dir = tmp_path / "data"
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "PORT": str(port),
-        "WORKERS": str(workers),
-        "DATA_DIR": str(data_dir),
-        "LOAD_SAMPLE_DATA": "false",
-        **definition_paths(),
-    }
-    for variable in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY"):
-        env.pop(variable, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "copilot_api", "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = service_environment(data_dir, PORT=str(free_port()), WORKERS=str(workers))
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        server = start_serve(env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     try:
-        started = time.monotonic()
-        ready = False
-        while time.monotonic() - started < 60 and process.poll() is None:
-            try:
-                ready = (
-                    httpx.get(f"http://127.0.0.1:{port}/health/readiness", timeout=1).status_code
-                    == 200
-                )
-            except httpx.TransportError:
-                ready = False
-            if ready:
-                break
-            time.sleep(0.1)
-        assert ready, "service never became ready"
+        server.wait_ready(describe=lambda: log_path.read_text(errors="replace")[-3000:])
         assert EmbeddedPostgres(data_dir / "postgres").running_port() is not None
-
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, output
+        status = server.stop()  # SIGTERM: the graceful shutdown under test
+    output = log_path.read_text(errors="replace")
+    assert status == 0, output
     assert EmbeddedPostgres(data_dir / "postgres").running_port() is None
     assert "Traceback" not in output

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from tests.conftest import free_port
+from tests.harness import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient

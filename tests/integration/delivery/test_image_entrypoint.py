@@ -22,8 +22,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.conftest import REPO_ROOT, free_port
 from tests.contracts.delivery import stage
+from tests.harness import REPO_ROOT, free_port
 from tests.integration.delivery.image import (
     ImageFiles,
     build_image_files,

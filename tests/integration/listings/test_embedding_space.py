@@ -17,7 +17,7 @@ from copilot_api.ai.embeddings import EmbeddingSpace, LocalEmbeddingProvider
 from copilot_api.app import create_app
 from copilot_api.listings import store
 from copilot_api.listings.loading import ingest_records
-from copilot_api.listings.sample_data import generate_listings
+from copilot_api.listings.samples import generate_listings
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.storage.migrations import apply_migrations
 from copilot_config import Settings

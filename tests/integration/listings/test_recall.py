@@ -1,5 +1,7 @@
-"""The HNSW path against an exact scan, with embeddings of realistic listing text (random
-vectors would say nothing: their neighbours are arbitrary)."""
+"""The HNSW path against an exact scan, with embeddings of realistic text (random vectors would
+say nothing: their neighbours are arbitrary). Recall is tie-aware, as ANN benchmarks measure it:
+a result counts when its exact distance is within 1e-6 of the 10th true distance (hashed short
+texts tie often, and which of the tied listings comes back is arbitrary)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pytest
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.listings.fields import Op
 from copilot_api.listings.filters import Filter, met_condition
-from copilot_api.listings.search import EXACT_SCAN_SETTINGS, INDEX_PATH_SETTINGS, nearest_keys
+from copilot_api.listings.ranking import EXACT_SCAN_SETTINGS, SEARCH_SETTINGS, settings_statement
+from copilot_api.listings.search import nearest
 from copilot_api.listings.store import VECTOR_INDEX
 from copilot_api.listings.vectors import vector_literal
 from tests.integration.listings.conftest import DIMENSIONS
@@ -45,15 +48,17 @@ def test_hnsw_recall_at_10_against_an_exact_scan(sample_db_url: str) -> None:
         async with await psycopg.AsyncConnection.connect(sample_db_url, autocommit=True) as conn:
             for filters in FILTER_SETS:
                 for vector in vectors:
-                    exact = await nearest_keys(conn, vector, filters, 10, "exact")
-                    approximate = await nearest_keys(conn, vector, filters, 10, "index")
+                    exact = await nearest(conn, vector, filters, 10, "exact")
+                    approximate = await nearest(conn, vector, filters, 10, "index")
                     assert len(exact) == 10
-                    recalls.append(len(set(exact) & set(approximate)) / 10)
+                    tenth = exact[-1][1]
+                    within = [key for key, distance in approximate if distance <= tenth + 1e-6]
+                    recalls.append(len(within) / 10)
         return recalls
 
     recalls = asyncio.run(measure())
-    assert statistics.mean(recalls) >= 0.9, recalls
-    assert min(recalls) >= 0.6, recalls
+    assert statistics.mean(recalls) >= 0.95, recalls
+    assert min(recalls) >= 0.7, recalls
 
 
 @pytest.mark.parametrize("plan", ["index", "exact"])
@@ -63,13 +68,14 @@ def test_the_index_path_really_uses_the_hnsw_index(sample_db_url: str, plan: str
     vector = vector_literal(LocalEmbeddingProvider(DIMENSIONS).embed_sync(QUERIES[:1])[0])
     condition, params = met_condition(FILTER_SETS[0])
     with psycopg.connect(sample_db_url) as connection:
-        for setting in INDEX_PATH_SETTINGS if plan == "index" else EXACT_SCAN_SETTINGS:
-            connection.execute(setting)
+        connection.execute(
+            settings_statement(SEARCH_SETTINGS if plan == "index" else EXACT_SCAN_SETTINGS)
+        )
         rows = connection.execute(
             psycopg.sql.SQL(
                 "EXPLAIN SELECT listing_key FROM listings WHERE {}"
-                " ORDER BY embedding <=> %s::vector LIMIT 100"
-            ).format(condition),
+                " ORDER BY embedding::halfvec({}) <=> %s::halfvec({}) LIMIT 100"
+            ).format(condition, psycopg.sql.Literal(DIMENSIONS), psycopg.sql.Literal(DIMENSIONS)),
             [*params, vector],
         ).fetchall()
     text = "\n".join(line for (line,) in rows)

@@ -21,7 +21,7 @@ from copilot_api.listings.fields import Op
 from copilot_api.listings.filters import Filter
 from copilot_api.listings.loading import ingest_records
 from copilot_api.listings.parsing.rules import RuleParser
-from copilot_api.listings.sample_data import generate_listings
+from copilot_api.listings.samples import generate_listings
 from copilot_api.listings.search import SearchResult, SearchService
 from copilot_api.listings.sorting import Sort
 from copilot_api.listings.sources import SourceRecord

@@ -1,36 +1,21 @@
-"""Live servers for tests: the app in a uvicorn thread, `copilot serve` and Prometheus as processes."""
+"""Live servers for the observability tests: the app in a uvicorn thread and Prometheus as a
+process (`copilot serve` processes come from `tests.harness`)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import httpx
 import uvicorn
 from litestar import Litestar
 
-from tests.conftest import REPO_ROOT, free_port
+from tests.harness import free_port, wait_until
 
 PROMETHEUS = "/usr/bin/prometheus"
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @contextmanager
@@ -49,31 +34,6 @@ def serve_in_thread(app: Litestar) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-
-
-@contextmanager
-def copilot_serve(environment: dict[str, str], output: IO[str]) -> Iterator[subprocess.Popen[str]]:
-    """`copilot serve` as a process (the supervisor and its workers)."""
-    env = {**os.environ, **environment}
-    for variable in ("REDIS_URL", "OPENAI_API_KEY", "METRICS_MULTIPROCESS_DIR"):
-        env.pop(variable, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "copilot_api", "serve"],
-        env=env,
-        cwd=REPO_ROOT,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager

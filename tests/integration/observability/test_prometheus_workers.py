@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
-from tests.integration.observability.live import copilot_serve, prometheus, query, wait_until
+from tests.harness import free_port, service_environment, serving, wait_until
+from tests.integration.observability.live import prometheus, query
 from tests.integration.observability.scrape import parse, total
 
 WORKERS = 4
@@ -65,25 +65,19 @@ def test_prometheus_counts_every_request_across_workers_and_restarts(
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    environment = {
-        "ENVIRONMENT": "test",
-        "PORT": str(port),
-        "WORKERS": str(WORKERS),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": database_url,
-        "LOAD_SAMPLE_DATA": "false",
-        "LOG_LEVEL": "WARNING",
-        "METRICS_FLUSH_INTERVAL_SECONDS": str(FLUSH_SECONDS),
-    }
-    output = (tmp_path / "serve.log").open("w+")
+    environment = service_environment(
+        tmp_path / "data",
+        PORT=str(port),
+        WORKERS=str(WORKERS),
+        DATABASE_URL=database_url,
+        LOG_LEVEL="WARNING",
+        METRICS_FLUSH_INTERVAL_SECONDS=str(FLUSH_SECONDS),
+    )
+    output = (tmp_path / "serve.log").open("wb+")
     try:
-        with copilot_serve(environment, output) as supervisor:
-            metrics_dir = tmp_path / "data" / "metrics" / str(supervisor.pid)
-            wait_until(
-                lambda: httpx.get(f"{base}/health/readiness", timeout=1).status_code == 200,
-                90,
-                "copilot serve to be ready",
-            )
+        with serving(environment, cwd=tmp_path, stdout=output) as supervisor:
+            metrics_dir = tmp_path / "data" / "metrics" / str(supervisor.process.pid)
+            supervisor.wait_ready(90)
             sent = 120
             send(base, sent)
             time.sleep(3 * FLUSH_SECONDS)
@@ -110,7 +104,7 @@ def test_prometheus_counts_every_request_across_workers_and_restarts(
                 assert query(prom, RESETS) == 0, "a counter went backwards"
     finally:
         output.seek(0)
-        record_log_output(output.read())
+        record_log_output(output.read().decode(errors="replace"))
         output.close()
 
 

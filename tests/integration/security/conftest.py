@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
-from tests.integration.security.support import LiveServer, RedisServer, server_environment
+from tests import harness
+from tests.harness import RedisServer, free_port, service_environment, start_serve
+from tests.integration.security.support import LiveServer
 
 
 @pytest.fixture
@@ -37,14 +36,8 @@ def security_events() -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    server = RedisServer(directory)
-    server.start()
-    try:
+    with harness.redis_server(tmp_path / "redis") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -57,15 +50,9 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         index = len(started)
         stdout_path = tmp_path / f"server{index}.out"
         stderr_path = tmp_path / f"server{index}.err"
-        env = server_environment(tmp_path, PORT=str(port), **variables)
+        env = service_environment(tmp_path / "data", PORT=str(port), **variables)
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "copilot_api", "serve"],
-                env=env,
-                cwd=tmp_path,
-                stdout=stdout,
-                stderr=stderr,
-            )
+            process = start_serve(env, cwd=tmp_path, stdout=stdout, stderr=stderr).process
         server = LiveServer(process, port, stdout_path, stderr_path)
         started.append(server)
         return server

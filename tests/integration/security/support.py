@@ -1,21 +1,16 @@
 """Helpers for the security tests: test-only routes on the real app, API keys straight in the
-database, a private redis-server and live `copilot serve` processes. Other capabilities' tests
-may use `make_key` to call their `/api` routes."""
+database and live `copilot serve` processes with their logs (started with `tests.harness`).
+Other capabilities' tests may use `make_key` to call their `/api` routes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
@@ -27,8 +22,8 @@ from copilot_api.security.scopes import parse_scopes
 from copilot_api.security.store import ApiKey
 from copilot_api.security.strict import StrictStruct
 from copilot_api.storage.migrations import apply_migrations
-from copilot_config import Settings, env_contract
-from tests.conftest import REPO_ROOT, free_port
+from copilot_config import Settings
+from tests.harness import ServeProcess
 
 BULK_LIMIT = 64 * 1024
 
@@ -152,106 +147,18 @@ def fetch_key(database_url: str, key: str) -> ApiKey | None:
     return asyncio.run(run())
 
 
-# --- Security events --------------------------------------------------------------------------
-
-
-# --- A private redis-server -------------------------------------------------------------------
-
-
-@dataclass
-class RedisServer:
-    """A redis-server of this test's own, on a free port; stopped and restarted by PID."""
-
-    directory: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # in case it was paused
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def pause(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-
 # --- Live `copilot serve` processes -----------------------------------------------------------
 
 
 @dataclass
-class LiveServer:
-    process: subprocess.Popen[bytes]
-    port: int
+class LiveServer(ServeProcess):
+    """`copilot serve` with its stdout and stderr in files, for the log assertions."""
+
     stdout_path: Path
     stderr_path: Path
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.stderr()[-3000:]}")
-            try:
-                response = httpx.get(f"{self.base_url}/health/readiness", timeout=1)
-                if response.status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server not ready in {timeout} s:\n{self.stderr()[-3000:]}")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+    def wait_ready(self, timeout: float = 90, describe: Callable[[], str] | None = None) -> None:
+        super().wait_ready(timeout, describe or (lambda: self.stderr()[-3000:]))
 
     def stdout(self) -> str:
         return self.stdout_path.read_text(errors="replace")
@@ -266,25 +173,3 @@ class LiveServer:
             if line.startswith("{"):
                 entries.append(json.loads(line))
         return entries
-
-
-def server_environment(tmp_path: Path, **variables: str) -> dict[str, str]:
-    """The child's environment: ours minus every setting, then exactly these. It runs in
-    `tmp_path` (no developer `.env`), so repository files named by relative defaults
-    (PROMPTS_DIR, ...) are passed as absolute paths."""
-    env = dict(os.environ)
-    for variable in env_contract():
-        env.pop(variable.name, None)
-        if variable.type == "path" and variable.default:
-            in_repository = REPO_ROOT / variable.default
-            if in_repository.exists():
-                env[variable.name] = str(in_repository)
-    env.update(
-        {
-            "ENVIRONMENT": "test",
-            "DATA_DIR": str(tmp_path / "data"),
-            "LOAD_SAMPLE_DATA": "false",
-        }
-    )
-    env.update(variables)
-    return env

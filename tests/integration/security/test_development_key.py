@@ -18,7 +18,8 @@ from copilot_api.security.dev_key import (
 )
 from copilot_api.security.keys import KEY_PATTERN
 from copilot_config import Environment, Settings
-from tests.integration.security.support import LiveServer, RedisServer, fetch_key, revoke
+from tests.harness import RedisServer
+from tests.integration.security.support import LiveServer, fetch_key, revoke
 
 
 def _development(make_settings: Callable[..., Settings], database_url: str) -> Settings:

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from copilot_api.security.rate_limit import RateLimiter, RedisRateLimiter, Window
 from copilot_api.storage.redis import connect_redis
-from tests.integration.security.support import RedisServer
+from tests.harness import RedisServer
 
 pytestmark = pytest.mark.anyio
 

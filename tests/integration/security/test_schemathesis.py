@@ -1,5 +1,6 @@
 """schemathesis against the live service's own OpenAPI document, with a valid admin key:
-at least 500 generated requests, no 5xx, every response as documented."""
+at least 500 generated requests, no 5xx, every response as documented. Generated strings include
+NUL bytes in every parameter and body field (they used to reach PostgreSQL and fail with 500)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def test_the_api_matches_its_schema(
     server = start_server(DATABASE_URL=database_url)
     server.wait_ready()
     schema = schemathesis.openapi.from_url(f"{server.base_url}/docs/openapi.json")
+    # Explicit, so a changed default cannot quietly drop the input that used to cause 500s.
+    schema.config.generation.update(allow_x00=True)
     operations = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result.err()  # every operation of the document loads
@@ -74,7 +77,8 @@ def test_the_api_matches_its_schema(
             counts[operation.label] += _run(operation, key, share)
 
     total = sum(counts.values())
-    print(f"schemathesis: {total} cases over {len(operations)} operations: {counts}")
+    # The `not_a_server_error` check fails the run on the first 5xx: reaching here means 0.
+    print(f"schemathesis: {total} cases tried, 0 5xx seen, {len(operations)} operations: {counts}")
     assert total >= MIN_CASES
     assert server.stop() == 0
     record_log_output(server.stderr())

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.security.support import LiveServer, RedisServer, server_environment
+from tests.harness import RedisServer, service_environment
+from tests.integration.security.support import LiveServer
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +80,9 @@ def cluster(
         "REDIS_URL": redis_server.url,
         "OPENAI_API_KEY": openai_key,
     }
-    key, cli_log = _create_key_with_the_cli(tmp_path, server_environment(tmp_path, **settings))
+    key, cli_log = _create_key_with_the_cli(
+        tmp_path, service_environment(tmp_path / "data", **settings)
+    )
     record_log_output(cli_log)
     a = start_server(TRUSTED_PROXIES="127.0.0.1/32", **settings)
     b = start_server(**settings)

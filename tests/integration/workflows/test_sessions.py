@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from copilot_api.app import create_app
 from copilot_config import Settings
-from tests.integration.security.support import RedisServer
+from tests.harness import RedisServer
 
 
 def search(

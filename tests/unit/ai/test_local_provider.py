@@ -16,7 +16,7 @@ from copilot_api.compliance.advertising_review import review_generated_text
 from tests.conftest import REPO_ROOT
 from tests.unit.ai.listings import COMPARABLES, STATISTICS, SUBJECT
 
-PROMPTS = PromptRegistry.load(REPO_ROOT / "prompts")
+PROMPTS = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
 
 
 def _run(prompt_id: str, variables: dict[str, Any], variant: str | None = None) -> str:

@@ -34,7 +34,7 @@ def _write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_the_shipped_prompts_load() -> None:
-    registry = PromptRegistry.load(REPO_ROOT / "prompts")
+    registry = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
     assert registry.ids() == ["client_followup", "listing_description", "market_analysis"]
     for template in registry.describe():
         assert len(template["variants"]) >= 2
@@ -68,7 +68,7 @@ def test_rendering_is_strict(tmp_path: Path) -> None:
 
 
 def test_agent_only_fields_never_reach_a_prompt() -> None:
-    registry = PromptRegistry.load(REPO_ROOT / "prompts")
+    registry = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
     rendered = registry.render("listing_description", {"listing": SUBJECT, "max_chars": 900})
     facts = rendered.messages[-1].content  # the user message carries the listing
     assert '"LivingArea": 2150' in facts

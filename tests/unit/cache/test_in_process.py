@@ -26,7 +26,7 @@ from copilot_api.cache.lru import LRUCache
 from tests.conftest import REPO_ROOT
 from tests.unit.ai.listings import SUBJECT
 
-PROMPTS = PromptRegistry.load(REPO_ROOT / "prompts")
+PROMPTS = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
 
 
 class FakeClock:

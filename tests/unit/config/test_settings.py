@@ -15,7 +15,7 @@ from copilot_config import (
     env_contract,
     load_settings,
 )
-from tests.conftest import definition_paths
+from tests.harness import definition_paths
 
 DEPLOYED_OK = {
     "database_url": "postgresql://copilot:Zx9-long-random@db.internal:5432/copilot",

@@ -31,9 +31,9 @@ def _load(tmp_path: Path, *experiments: dict[str, object]) -> tuple[Experiment, 
 
 
 def test_the_shipped_file_is_valid_against_the_shipped_prompts() -> None:
-    experiments = load_experiments(REPO_ROOT / "experiments.yaml")
+    experiments = load_experiments(REPO_ROOT / "definitions/experiments.yaml")
     assert any(experiment.active for experiment in experiments)
-    check_prompt_targets(experiments, PromptRegistry.load(REPO_ROOT / "prompts"))
+    check_prompt_targets(experiments, PromptRegistry.load(REPO_ROOT / "definitions/prompts"))
 
 
 def test_a_valid_definition_loads(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_prompt_experiments_must_name_real_prompts_and_variants(tmp_path: Path) -> None:
-    prompts = PromptRegistry.load(REPO_ROOT / "prompts")
+    prompts = PromptRegistry.load(REPO_ROOT / "definitions/prompts")
     unknown_variant = _load(
         tmp_path,
         _experiment(variants=[{"name": "narrative", "weight": 1}, {"name": "poem", "weight": 1}]),

@@ -10,7 +10,7 @@ import numpy as np
 
 from copilot_api.ai.hashing_embedder import HashingEmbedder
 from copilot_api.listings.fields import embedding_text
-from copilot_api.listings.sample_data import generate_listings
+from copilot_api.listings.samples import generate_listings
 
 
 def test_vectors_are_unit_length_float32_and_zero_for_wordless_text() -> None:

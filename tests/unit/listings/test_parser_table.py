@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from copilot_api.listings.parsing.rules import RuleParser
-from copilot_api.listings.sample_data import generate_listings
+from copilot_api.listings.samples import generate_listings
 from copilot_api.listings.vocabulary import Vocabulary, vocabulary_from
 
 SFR = "Single Family Residence"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from copilot_api.listings.fields import public_listing
-from copilot_api.listings.sample_data import DEFAULT_COUNT, generate_listings
+from copilot_api.listings.samples import DEFAULT_COUNT, generate_listings
 from copilot_api.listings.validation import validate_listing
 
 

@@ -45,10 +45,12 @@ def test_http_server_metrics_follow_the_semantic_conventions() -> None:
 
 
 def test_security_event_types_feed_counters() -> None:
-    assert set(SECURITY_EVENT_COUNTERS) == {"auth_failure", "rate_limited"}
-    assert {"copilot_security_auth_failures_total", "copilot_security_rate_limited_total"} <= (
-        all_series()
-    )
+    assert set(SECURITY_EVENT_COUNTERS) == {"auth_failure", "rate_limited", "auth_throttled"}
+    assert {
+        "copilot_security_auth_failures_total",
+        "copilot_security_rate_limited_total",
+        "copilot_security_auth_throttled_total",
+    } <= all_series()
 
 
 def test_request_durations_bucket_like_the_sdk_histogram() -> None:

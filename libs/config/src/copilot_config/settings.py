@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -85,6 +86,18 @@ class AppSection(Section):
         alias="DATA_DIR",
         description="Where the embedded database and local logs live",
     )
+    docs_enabled: bool | None = Field(
+        None,
+        alias="API_DOCS_ENABLED",
+        description="Serve the OpenAPI document and its UIs under /docs; unset: on, except with "
+        "ENVIRONMENT=production",
+    )
+
+    @property
+    def serves_docs(self) -> bool:
+        if self.docs_enabled is None:
+            return self.environment is not Environment.PRODUCTION
+        return self.docs_enabled
 
 
 class ServerSection(Section):
@@ -237,7 +250,7 @@ class LLMSection(Section):
         description="Seconds the breaker stays open before one trial call",
     )
     prompts_dir: Path = Field(
-        Path("prompts"),
+        Path("definitions/prompts"),
         alias="PROMPTS_DIR",
         description="Folder of versioned prompt templates (YAML)",
     )
@@ -245,7 +258,7 @@ class LLMSection(Section):
 
 class ExperimentsSection(Section):
     file: Path = Field(
-        Path("experiments.yaml"),
+        Path("definitions/experiments.yaml"),
         alias="EXPERIMENTS_FILE",
         description="A/B experiments definition file (YAML)",
     )
@@ -253,7 +266,7 @@ class ExperimentsSection(Section):
 
 class WorkflowsSection(Section):
     dir: Path = Field(
-        Path("workflows"),
+        Path("definitions/workflows"),
         alias="WORKFLOWS_DIR",
         description="Folder of declarative workflow definitions (YAML)",
     )
@@ -363,6 +376,21 @@ class SecuritySection(Section):
         ge=1,
         description="Requests per API key per hour",
     )
+    auth_failures_per_minute: int = Field(
+        20,
+        alias="AUTH_FAILURES_PER_MINUTE",
+        ge=1,
+        le=100_000,
+        description="Failed API-key attempts one client IP may make in a rolling minute; the "
+        "next gets 429 and the IP is blocked until the oldest failure is a minute old",
+    )
+    max_json_depth: int = Field(
+        32,
+        alias="MAX_JSON_DEPTH",
+        ge=2,
+        le=256,
+        description="Deepest nesting of arrays/objects accepted in a JSON body (400 beyond)",
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -417,6 +445,12 @@ class ObservabilitySection(Section):
         True,
         alias="METRICS_ENABLED",
         description="Record metrics and serve /metrics; false switches the instrumentation off",
+    )
+    metrics_bearer_token: SecretStr | None = Field(
+        None,
+        alias="METRICS_BEARER_TOKEN",
+        description="Prometheus must send `Authorization: Bearer <token>` to read /metrics; "
+        "unset: /metrics is open, except with ENVIRONMENT=production where it is not served",
     )
     metrics_multiprocess_dir: Path | None = Field(
         None,
@@ -604,6 +638,7 @@ class Settings(BaseSettings):
         return self
 
 
+@cache
 def section_models() -> dict[str, type[Section]]:
     """The sections of `Settings` by attribute name, in declaration order."""
     models: dict[str, type[Section]] = {}
@@ -613,6 +648,7 @@ def section_models() -> dict[str, type[Section]]:
     return models
 
 
+@cache
 def variable_paths() -> dict[str, tuple[str, str]]:
     """Every environment variable and where it lives: `{"DATABASE_URL": ("database", "url")}`."""
     return {

@@ -210,6 +210,12 @@ AUTH_FAILURES = MetricSpec(
     "{request}",
     "Requests refused for a missing, unknown, revoked or under-scoped API key",
 )
+AUTH_THROTTLED = MetricSpec(
+    "copilot.security.auth_throttled",
+    InstrumentKind.COUNTER,
+    "{request}",
+    "Requests refused (429) because their client IP failed authentication too often",
+)
 
 # --- Database pool (OpenTelemetry semantic conventions) ---
 DB_CONNECTION_COUNT = MetricSpec(
@@ -281,6 +287,7 @@ METRICS: tuple[MetricSpec, ...] = (
     ACTIVE_SESSIONS,
     RATE_LIMITED_REQUESTS,
     AUTH_FAILURES,
+    AUTH_THROTTLED,
     DB_CONNECTION_COUNT,
     DB_CONNECTION_MAX,
     DB_CONNECTION_PENDING_REQUESTS,
@@ -297,9 +304,11 @@ KNOWN_CACHES = ("embedding", "prompt")
 # `event_type` values of `log_security_event` that are counted, and the counter each feeds.
 AUTH_FAILURE_EVENT = "auth_failure"
 RATE_LIMITED_EVENT = "rate_limited"
+AUTH_THROTTLED_EVENT = "auth_throttled"
 SECURITY_EVENT_COUNTERS: dict[str, MetricSpec] = {
     AUTH_FAILURE_EVENT: AUTH_FAILURES,
     RATE_LIMITED_EVENT: RATE_LIMITED_REQUESTS,
+    AUTH_THROTTLED_EVENT: AUTH_THROTTLED,
 }
 
 

@@ -45,12 +45,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         state=_initial_state(settings),
         exception_handlers=exception_handlers,
-        openapi_config=OpenAPIConfig(
-            title="Realtor AI Copilot API",
-            version=__version__,
-            path="/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
-        ),
+        openapi_config=_openapi_config() if settings.app.serves_docs else None,
         logging_config=None,  # configure_logging owns the root logger
         debug=settings.app.debug,
     )
@@ -82,6 +77,15 @@ def plugins_for(settings: Settings) -> list[InitPluginProtocol]:
 def create_app_from_environment() -> Litestar:
     """Entry point for uvicorn's `--factory` mode (each worker reads the environment)."""
     return create_app(load_settings())
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Realtor AI Copilot API",
+        version=__version__,
+        path="/docs",
+        render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+    )
 
 
 def _initial_state(settings: Settings) -> State:

@@ -89,16 +89,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
-
     from copilot_api.app import create_app_from_environment
+    from copilot_api.serving import run_server
 
     metrics_dir = _prepare_metrics_directory(settings)
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; a no-op handler lets us
     # continue to stop the embedded PostgreSQL and exit 0.
     previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        uvicorn.run(
+        run_server(
             "copilot_api.app:create_app_from_environment"
             if settings.server.workers > 1 or args.reload
             else create_app_from_environment,

@@ -1,6 +1,6 @@
 """Versioned prompt templates with named variants, loaded from `PROMPTS_DIR` and checked at startup.
 
-One YAML file per prompt, named after its id (`prompts/listing_description.yaml`):
+One YAML file per prompt, named after its id (`definitions/prompts/listing_description.yaml`):
 
     id: listing_description         # must match the file name
     version: 3                      # bump on every change: it is part of every cache key

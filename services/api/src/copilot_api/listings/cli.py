@@ -116,13 +116,18 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise _UsageError("--batch-size must be at least 1")
     records = read_records(path, source_format, column_map)
     expected = count_lines(path)
-    with _database(settings) as url, _progress(expected, args.no_progress, "ingest") as bar:
+    summary = IngestSummary()
+    finished = False
+    try:
+        with _database(settings) as url, _progress(expected, args.no_progress, "ingest") as bar:
 
-        def advance(rows: int) -> None:
-            bar.update(rows)
+            def advance(rows: int) -> None:
+                bar.update(rows)
 
-        summary = _run(_ingest_async(url, settings, records, expected, batch_size, advance))
-    _report(summary)
+            _run(_ingest_async(url, settings, records, expected, batch_size, advance, summary))
+        finished = True
+    finally:  # the report is printed however the run ends: it says what was written
+        _report(summary, finished)
     return EXIT_REJECTED if summary.rejected else 0
 
 
@@ -133,6 +138,7 @@ async def _ingest_async(
     expected_rows: int,
     batch_size: int,
     on_progress: Callable[[int], None],
+    summary: IngestSummary,
 ) -> IngestSummary:
     provider = create_embedding_provider(settings.listings, settings.openai)
     try:
@@ -148,6 +154,7 @@ async def _ingest_async(
                 expected_rows=expected_rows,
                 on_progress=on_progress,
                 read_connection=reader,
+                summary=summary,
             )
     finally:
         await provider.aclose()
@@ -210,10 +217,20 @@ def _run(coroutine: Awaitable[Any]) -> Any:
     return asyncio.run(wrapper())
 
 
-def _report(summary: IngestSummary) -> None:
+def _report(summary: IngestSummary, finished: bool) -> None:
     for error in summary.errors[:_SHOWN_ERRORS]:
         key = f" ({error.listing_key})" if error.listing_key else ""
         print(f"line {error.line}{key}: {error.reason}", file=sys.stderr)
     if summary.rejected > _SHOWN_ERRORS:
         print(f"... and {summary.rejected - _SHOWN_ERRORS} more rejected rows", file=sys.stderr)
+    for duplicate in summary.duplicate_keys[:_SHOWN_ERRORS]:
+        print(
+            f"line {duplicate.line} ({duplicate.listing_key}): warning: same ListingKey as line "
+            f"{duplicate.earlier_line}; line {duplicate.line} is the one kept",
+            file=sys.stderr,
+        )
+    if summary.duplicates > _SHOWN_ERRORS:
+        print(f"... and {summary.duplicates - _SHOWN_ERRORS} more duplicate keys", file=sys.stderr)
+    if not finished:
+        print("ingest stopped before the end of the file; written so far:", file=sys.stderr)
     print(summary.describe())

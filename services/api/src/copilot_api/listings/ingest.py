@@ -3,7 +3,8 @@
 Per batch: validate rows (bad ones are reported with their line and reason, the rest go on),
 skip rows whose normalised document is already stored, embed only rows whose text changed, then
 upsert the batch in ONE transaction, so an interrupted run never leaves half a batch behind.
-A key seen twice in a file is applied in order: the batch is flushed before the second one.
+A key seen twice in a file is applied in order (the batch is flushed before the second one, so
+the later row wins) and reported as a warning naming both lines.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ class RejectedRow:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    listing_key: str
+    earlier_line: int
+    line: int  # this later row is the one stored
+
+
 @dataclass(slots=True)
 class IngestSummary:
     inserted: int = 0
@@ -43,6 +51,8 @@ class IngestSummary:
     unchanged: int = 0
     rejected: int = 0
     errors: list[RejectedRow] = field(default_factory=list)
+    duplicates: int = 0
+    duplicate_keys: list[DuplicateKey] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -54,10 +64,13 @@ class IngestSummary:
         return self.processed / self.seconds if self.seconds > 0 else 0.0
 
     def describe(self) -> str:
+        duplicates = (
+            f", {self.duplicates} duplicate keys (later row won)" if self.duplicates else ""
+        )
         return (
             f"inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"rejected {self.rejected} ({self.processed} rows in {self.seconds:.1f} s, "
-            f"{self.rows_per_second:,.0f} rows/s)"
+            f"rejected {self.rejected}{duplicates} ({self.processed} rows in "
+            f"{self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s)"
         )
 
 
@@ -90,6 +103,7 @@ class Ingestor:
         on_progress: Progress | None = None,
         read_connection: AsyncConnection[Any] | None = None,
         max_reported_errors: int = 1_000,
+        summary: IngestSummary | None = None,
     ) -> None:
         self._connection = connection
         self._reader = read_connection
@@ -97,7 +111,9 @@ class Ingestor:
         self._batch_size = batch_size
         self._on_progress = on_progress
         self._max_reported_errors = max_reported_errors
-        self._summary = IngestSummary()
+        # A caller-owned summary still holds the figures when the run fails part-way.
+        self._summary = summary if summary is not None else IngestSummary()
+        self._last_line: dict[str, int] = {}  # of each key seen, to name both rows of a duplicate
         self._batch: list[ValidListing] = []
         self._batch_keys: set[str] = set()
         self._in_flight: asyncio.Task[None] | None = None
@@ -126,6 +142,10 @@ class Ingestor:
         except InvalidListingError as invalid:
             self._reject(record.line, invalid.key, "; ".join(invalid.reasons))
             return
+        earlier = self._last_line.get(listing.key)
+        self._last_line[listing.key] = record.line
+        if earlier is not None:
+            self._duplicate(DuplicateKey(listing.key, earlier, record.line))
         if listing.key in self._batch_keys:
             await self._flush()  # apply the earlier version first, then this one
         self._batch.append(listing)
@@ -138,6 +158,11 @@ class Ingestor:
         if len(self._summary.errors) < self._max_reported_errors:
             self._summary.errors.append(RejectedRow(line, key, reason))
         self._progress(1)
+
+    def _duplicate(self, duplicate: DuplicateKey) -> None:
+        self._summary.duplicates += 1
+        if len(self._summary.duplicate_keys) < self._max_reported_errors:
+            self._summary.duplicate_keys.append(duplicate)
 
     def _progress(self, rows: int) -> None:
         if self._on_progress is not None:

@@ -11,7 +11,7 @@ from psycopg import AsyncConnection
 from copilot_api.ai.embeddings import EmbeddingProvider
 from copilot_api.listings import store
 from copilot_api.listings.ingest import Ingestor, IngestSummary, Progress
-from copilot_api.listings.sample_data import DEFAULT_COUNT, generate_listings
+from copilot_api.listings.samples import DEFAULT_COUNT, generate_listings
 from copilot_api.listings.sources import SourceRecord
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 # Maintaining an HNSW graph (and twenty B-trees) row by row costs far more than building them
 # once: a load of at least this many rows, and more rows than the table holds, drops the
 # secondary indexes and rebuilds them at the end. Searches meanwhile scan (slower, correct).
-DEFER_INDEX_MIN_ROWS: Final = 20_000
+DEFER_INDEX_MIN_ROWS: Final = 2_000
 # Refresh planner statistics after writes this large (filter plans depend on them).
 ANALYZE_MIN_ROWS: Final = 1_000
 # Session-level advisory locks: one sample loader at a time; a bulk load holds the other so
@@ -37,11 +37,13 @@ async def ingest_records(
     expected_rows: int | None = None,
     on_progress: Progress | None = None,
     read_connection: AsyncConnection[Any] | None = None,
+    summary: IngestSummary | None = None,
 ) -> IngestSummary:
     """Bind the embedding space, pick the index plan, ingest, refresh statistics.
 
     `read_connection` (optional, a second connection) lets the next batch be prepared while
-    the current one is being written.
+    the current one is being written. A caller-owned `summary` is filled as rows are written,
+    so it reports what was done even when the run fails part-way.
     """
     await store.bind_embedding_space(connection, provider.space, build_index=False)
     defer = (
@@ -63,6 +65,7 @@ async def ingest_records(
         batch_size=batch_size,
         on_progress=on_progress,
         read_connection=read_connection,
+        summary=summary,
     )
     try:
         summary = await ingestor.run(records)
@@ -125,7 +128,7 @@ async def load_sample_data(
         if not await store.is_empty(connection):
             return None
         summary = await ingest_records(
-            connection, provider, sample_records(count), batch_size=batch_size
+            connection, provider, sample_records(count), batch_size=batch_size, expected_rows=count
         )
         logger.info("loaded the sample listings: %s", summary.describe())
         return summary

@@ -1,7 +1,8 @@
 """Reading listing files: JSON Lines and CSV with RESO field names (CSV columns may be renamed).
 
 Each record carries the line it starts on, so a rejected row can be found in the file. A line
-that cannot be decoded becomes a record with an error instead of stopping the whole file.
+that cannot be decoded (bad JSON, bytes that are not UTF-8) becomes a record with an error
+instead of stopping the whole file. A UTF-8 byte-order mark at the start is skipped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ SourceFormat = Literal["jsonl", "csv"]
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _DECODER = msgspec.json.Decoder()
+_BOM = b"\xef\xbb\xbf"
 
 
 class SourceError(ValueError):
@@ -68,11 +70,15 @@ def read_records(
 
 def read_jsonl(path: Path) -> Iterator[SourceRecord]:
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
+            line = raw.removeprefix(_BOM) if number == 1 else raw
             if not line.strip():
                 continue
             try:
                 value = _DECODER.decode(line)
+            except UnicodeDecodeError as error:
+                yield SourceRecord(number, None, _not_utf8(error.object, error.start))
+                continue
             except msgspec.DecodeError as error:
                 yield SourceRecord(number, None, f"invalid JSON: {error}")
                 continue
@@ -84,7 +90,9 @@ def read_jsonl(path: Path) -> Iterator[SourceRecord]:
 
 def read_csv(path: Path, column_map: Mapping[str, str]) -> Iterator[SourceRecord]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long remarks
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    # surrogateescape: bytes that are not UTF-8 reach the row as lone surrogates, so that row
+    # alone is rejected (by `_undecodable_cell`) instead of the decoder stopping the file.
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader)
@@ -99,8 +107,27 @@ def read_csv(path: Path, column_map: Mapping[str, str]) -> Iterator[SourceRecord
             if len(row) != len(names):
                 yield SourceRecord(start, None, f"expected {len(names)} columns, found {len(row)}")
                 continue
+            if bad := _undecodable_cell(names, row):
+                yield SourceRecord(start, None, bad)
+                continue
             # CSV has no null: an empty cell means the field is absent.
             yield SourceRecord(start, {n: v for n, v in zip(names, row, strict=True) if v != ""})
+
+
+def _not_utf8(data: bytes, position: int) -> str:
+    return f"not valid UTF-8: byte 0x{data[position]:02x} at byte {position + 1} of the line"
+
+
+def _undecodable_cell(names: list[str], row: list[str]) -> str | None:
+    for name, cell in zip(names, row, strict=True):
+        if not cell.isascii():
+            try:
+                cell.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raw = cell.encode("utf-8", "surrogateescape")
+                byte = raw[len(cell[: error.start].encode("utf-8", "surrogateescape"))]
+                return f"not valid UTF-8: byte 0x{byte:02x} in column {name}"
+    return None
 
 
 def _mapped_header(header: list[str], column_map: Mapping[str, str]) -> list[str]:

@@ -24,6 +24,7 @@ from copilot_api.listings.fields import (
     FieldSpec,
     embedding_text,
 )
+from copilot_api.storage.text import find_unstorable, printable
 
 _TRUE: Final = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE: Final = frozenset({"false", "f", "no", "n", "0"})
@@ -54,6 +55,11 @@ class InvalidListingError(Exception):
 def validate_listing(raw: Mapping[str, Any], *, now: datetime | None = None) -> ValidListing:
     """Normalise one record or raise `InvalidListingError` with every reason found."""
     reasons: list[str] = []
+    unstorable = find_unstorable(dict(raw))
+    if unstorable is not None:
+        pointer, is_key, reason = unstorable
+        where = f"field name {printable(pointer[1:])!r}" if is_key else printable(pointer[1:])
+        reasons.append(f"{where} contains {reason}, which PostgreSQL cannot store")
     key = _listing_key(raw.get(LISTING_KEY), reasons)
     max_year = (now or datetime.now(UTC)).year + YEAR_BUILT_FUTURE_MARGIN
     data: dict[str, Any] = {}

@@ -4,15 +4,23 @@
 rotate on its own and keep writing into renamed files. Here an advisory lock (`flock` on a sibling
 `.lock` file) serialises every write and rollover across processes, the size is read from the file
 on disk, and a process whose open file was rotated away by another reopens the new one.
+
+Logs name clients, keys' public prefixes and internals: the file is created 0640 whatever the
+umask (owner writes, the log shipper's group reads, nobody else), and a file found looser is
+tightened; rotation renames, so rotated copies keep the mode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+FILE_MODE = 0o640
 
 
 class SharedRotatingFileHandler(RotatingFileHandler):
@@ -21,7 +29,10 @@ class SharedRotatingFileHandler(RotatingFileHandler):
         super().__init__(
             path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8", delay=True
         )
-        self._lock_file = open(f"{self.baseFilename}.lock", "a", encoding="utf-8")  # noqa: SIM115
+        self._lock_file = _open_private(f"{self.baseFilename}.lock")
+
+    def _open(self) -> TextIOWrapper:
+        return _open_private(self.baseFilename)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -66,3 +77,16 @@ class SharedRotatingFileHandler(RotatingFileHandler):
             super().close()
         finally:
             self._lock_file.close()
+
+
+def _open_private(path: str) -> TextIOWrapper:
+    """Append-only text stream of `path`, created (or tightened to) at most FILE_MODE."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    try:
+        if os.fstat(descriptor).st_mode & ~FILE_MODE & 0o777:
+            with contextlib.suppress(PermissionError):  # not ours to change: keep writing
+                os.fchmod(descriptor, FILE_MODE)
+        return open(descriptor, "a", encoding="utf-8")
+    except BaseException:
+        os.close(descriptor)
+        raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import os
 import socket
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar.config.app import AppConfig
 from litestar.handlers import HTTPRouteHandler
 from litestar.plugins import InitPluginProtocol
@@ -29,6 +30,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from psycopg import AsyncConnection, AsyncCursor
 
 from copilot_api import __version__
+from copilot_api.errors import ApiError
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.observability.exposition import (
     CONTENT_TYPE,
@@ -67,6 +69,10 @@ class ObservabilityPlugin(InitPluginProtocol):
     ) -> None:
         """`span_exporter` replaces OTLP (tests pass an in-memory exporter)."""
         self.config = config
+        # Production serves /metrics only to a holder of the token, and not at all without one.
+        self._serves_metrics = config.metrics_bearer_token is not None or (
+            environment is not Environment.PRODUCTION
+        )
         self._span_exporter = span_exporter
         self._resource = Resource.create(
             {
@@ -88,8 +94,11 @@ class ObservabilityPlugin(InitPluginProtocol):
         app_config.state.setdefault(DATABASE_CONFIGURERS, []).append(self._configure_connection)
         app_config.lifespan.insert(0, self._telemetry_lifespan)
         app_config.lifespan.append(self._dependencies_lifespan)
-        if self._reader is not None:
-            app_config.route_handlers.append(_metrics_route(self._reader))
+        if self._reader is not None and self._serves_metrics:
+            token = self.config.metrics_bearer_token
+            app_config.route_handlers.append(
+                _metrics_route(self._reader, token.get_secret_value() if token else None)
+            )
         return app_config
 
     def _build_meter(self) -> tuple[Meter, WorkerMetricReader | None]:
@@ -163,9 +172,21 @@ class ObservabilityPlugin(InitPluginProtocol):
             connection.cursor_factory = self._traced_cursor
 
 
-def _metrics_route(reader: WorkerMetricReader) -> HTTPRouteHandler:
+def _metrics_route(reader: WorkerMetricReader, token: str | None) -> HTTPRouteHandler:
+    """`/metrics`; with a token, only for requests that carry it (Prometheus' `authorization`)."""
+    expected = f"Bearer {token}".encode() if token is not None else None
+
     @get(METRICS_PATH, include_in_schema=False, sync_to_thread=True)  # reads files: off the loop
-    def metrics() -> Response[bytes]:
+    def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+        if expected is not None:
+            presented = request.headers.get("authorization", "").encode("latin-1")
+            if not hmac.compare_digest(presented, expected):
+                raise ApiError(
+                    401,
+                    "metrics_token_required",
+                    "/metrics needs the METRICS_BEARER_TOKEN as an Authorization: Bearer header.",
+                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                )
         return Response(reader.render(), media_type=CONTENT_TYPE)
 
     return metrics

@@ -26,7 +26,7 @@ from copilot_api.security.scopes import grants, is_protected_path, required_scop
 from copilot_api.security.service import AuthenticationFailedError, SecurityService
 from copilot_api.security.store import ApiKey
 from copilot_api.state import SECURITY
-from copilot_config.telemetry import AUTH_FAILURE_EVENT, RATE_LIMITED_EVENT
+from copilot_config.telemetry import AUTH_FAILURE_EVENT, AUTH_THROTTLED_EVENT, RATE_LIMITED_EVENT
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,10 @@ def _event_context(service: SecurityService, scope: Scope) -> dict[str, Any]:
 
 
 async def _authenticate(service: SecurityService, scope: Scope) -> ApiKey:
+    ip = client_ip(scope, service.policy.trusted_proxies)
+    throttle = service.auth_throttle
+    if ip is not None and (blocked_for := await throttle.retry_after(ip)) is not None:
+        _refuse_throttled(service, scope, blocked_for)
     presented = next(
         (value.decode("latin-1") for name, value in scope["headers"] if name == _API_KEY_HEADER),
         None,
@@ -109,6 +113,11 @@ async def _authenticate(service: SecurityService, scope: Scope) -> ApiKey:
             reason=failure.reason,
             **_event_context(service, scope),
         )
+        # Only attempts that present a key guess at one; a missing key is not counted.
+        if ip is not None and failure.reason != "missing":
+            blocked_for = await throttle.record_failure(ip)
+            if blocked_for is not None:
+                _refuse_throttled(service, scope, blocked_for)
         raise ApiError(401, code, message) from None
     except (DatabaseError, PoolTimeout) as error:
         logger.warning("cannot verify API keys: database error (%s)", type(error).__name__)
@@ -118,6 +127,25 @@ async def _authenticate(service: SecurityService, scope: Scope) -> ApiKey:
             "API keys cannot be verified right now; retry shortly.",
             headers={"Retry-After": "5"},
         ) from None
+
+
+def _refuse_throttled(service: SecurityService, scope: Scope, retry_after: int) -> NoReturn:
+    limit = service.auth_throttle.failures_per_minute
+    log_security_event(
+        AUTH_THROTTLED_EVENT,
+        "high",
+        f"client IP over {limit} failed authentications a minute; refused",
+        failures_per_minute=limit,
+        retry_after_seconds=retry_after,
+        **_event_context(service, scope),
+    )
+    raise ApiError(
+        429,
+        "too_many_failed_authentications",
+        f"Too many failed API-key attempts from this address; retry in {retry_after} s.",
+        details={"failures_per_minute": limit, "retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def _authorize(service: SecurityService, scope: Scope, key: ApiKey) -> None:

@@ -15,6 +15,7 @@ from litestar.routes import BaseRoute
 
 from copilot_api.health.registry import HealthRegistry
 from copilot_api.security.headers import cors_config, security_headers_hook
+from copilot_api.security.input_guard import GuardedRequest, InputGuardMiddleware
 from copilot_api.security.middleware import API_KEY_HEADER, SecurityMiddleware, current_api_key
 from copilot_api.security.openapi import add_api_key_scheme, document_route
 from copilot_api.security.routes import ApiKeysController
@@ -37,7 +38,9 @@ class SecurityPlugin(InitPlugin, ReceiveRoutePlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         config = self.config
         app_config.route_handlers.append(ApiKeysController)
-        app_config.middleware.append(SecurityMiddleware())
+        app_config.request_class = GuardedRequest
+        # Before SecurityMiddleware: a NUL in X-API-Key is refused before it reaches a query.
+        app_config.middleware.extend([InputGuardMiddleware(), SecurityMiddleware()])
         openapi = app_config.openapi_config
         docs_path = (openapi.path if openapi else None) or "/schema"  # Litestar's default
         app_config.before_send.append(

@@ -215,10 +215,15 @@ class RateLimiter:
         *,
         retry_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        namespace: str = "copilot:ratelimit",
     ) -> None:
         self.windows = tuple(windows)
-        self._redis = RedisRateLimiter(redis, self.windows) if redis is not None else None
-        self._memory = MemoryRateLimiter(self.windows)
+        self._redis = (
+            RedisRateLimiter(redis, self.windows, namespace=namespace)
+            if redis is not None
+            else None
+        )
+        self._memory = MemoryRateLimiter(self.windows, clock=clock)
         self._retry_interval = retry_interval
         self._clock = clock
         self._redis_down_until: float | None = None

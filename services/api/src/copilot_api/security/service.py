@@ -15,6 +15,7 @@ from typing import Literal
 from redis.asyncio import Redis
 
 from copilot_api.security import store
+from copilot_api.security.auth_throttle import FailedAuthThrottle
 from copilot_api.security.client_ip import Network
 from copilot_api.security.keys import matches, prefix_of
 from copilot_api.security.rate_limit import Decision, RateLimiter
@@ -40,6 +41,8 @@ class SecurityPolicy:
     max_query_string_length: int
     requests_per_minute: int
     requests_per_hour: int
+    auth_failures_per_minute: int
+    max_json_depth: int
 
     @classmethod
     def from_config(cls, config: SecuritySection) -> SecurityPolicy:
@@ -48,6 +51,8 @@ class SecurityPolicy:
             max_query_string_length=config.max_query_string_length,
             requests_per_minute=config.rate_limit_per_minute,
             requests_per_hour=config.rate_limit_per_hour,
+            auth_failures_per_minute=config.auth_failures_per_minute,
+            max_json_depth=config.max_json_depth,
         )
 
 
@@ -103,6 +108,7 @@ class SecurityService:
         self.policy = policy
         self.database = database
         self.limiter = limiter or RateLimiter(redis)
+        self.auth_throttle = FailedAuthThrottle(redis, policy.auth_failures_per_minute)
         self.usage = UsageRecorder(database)
 
     async def authenticate(self, presented: str | None) -> ApiKey:

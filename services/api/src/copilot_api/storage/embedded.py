@@ -46,7 +46,7 @@ class ServerTuning:
 
     shared_buffers: str = "1GB"
     effective_cache_size: str = "2GB"
-    maintenance_work_mem: str = "512MB"
+    maintenance_work_mem: str = "2GB"  # an HNSW build over 1M vectors fits (else it spills)
     work_mem: str = "16MB"
     max_connections: int = 200
     durable: bool = True  # tests turn fsync off: their data is thrown away anyway
@@ -59,6 +59,7 @@ class ServerTuning:
             "work_mem": self.work_mem,
             "max_connections": str(self.max_connections),
             "max_parallel_maintenance_workers": "2",
+            "jit": "off",  # compiling costs more than the service's short queries
         }
         if not self.durable:
             options |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}

@@ -1,0 +1,248 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...types import Response, UNSET
+from ... import errors
+
+from ...models.api_workflows_workflow_id_execute_execute_workflow_response_200 import ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200
+from ...models.error_body import ErrorBody
+from ...models.execute_request import ExecuteRequest
+from typing import cast
+
+
+
+def _get_kwargs(
+    workflow_id: str,
+    *,
+    body: ExecuteRequest,
+
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+
+    
+
+    
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/workflows/{workflow_id}/execute".format(workflow_id=quote(str(workflow_id), safe=""),),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody | None:
+    if response.status_code == 200:
+        response_200 = ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200.from_dict(response.json())
+
+
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_413
+
+    if response.status_code == 414:
+        response_414 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_414
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    workflow_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ExecuteRequest,
+
+) -> Response[ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody]:
+    """ Run a workflow
+
+    Args:
+        workflow_id (str):
+        body (ExecuteRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody]
+     """
+
+
+    kwargs = _get_kwargs(
+        workflow_id=workflow_id,
+body=body,
+
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+def sync(
+    workflow_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ExecuteRequest,
+
+) -> ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody | None:
+    """ Run a workflow
+
+    Args:
+        workflow_id (str):
+        body (ExecuteRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody
+     """
+
+
+    return sync_detailed(
+        workflow_id=workflow_id,
+client=client,
+body=body,
+
+    ).parsed
+
+async def asyncio_detailed(
+    workflow_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ExecuteRequest,
+
+) -> Response[ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody]:
+    """ Run a workflow
+
+    Args:
+        workflow_id (str):
+        body (ExecuteRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody]
+     """
+
+
+    kwargs = _get_kwargs(
+        workflow_id=workflow_id,
+body=body,
+
+    )
+
+    response = await client.get_async_httpx_client().request(
+        **kwargs
+    )
+
+    return _build_response(client=client, response=response)
+
+async def asyncio(
+    workflow_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ExecuteRequest,
+
+) -> ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody | None:
+    """ Run a workflow
+
+    Args:
+        workflow_id (str):
+        body (ExecuteRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ApiWorkflowsWorkflowIdExecuteExecuteWorkflowResponse200 | ErrorBody
+     """
+
+
+    return (await asyncio_detailed(
+        workflow_id=workflow_id,
+client=client,
+body=body,
+
+    )).parsed

@@ -1,0 +1,330 @@
+"""The SQL of one search: tier counts, the plan switch, and the fused ranking of one tier.
+
+A search costs three round trips in one transaction (sent as a pipeline, so the first one also
+carries BEGIN and the settings): count both tiers, rank the listings that meet every filter
+(with their documents), and, only when that page is short, rank the "unknown" tier.
+
+The plan switch: an exact distance sort over the matching rows costs about one row visit per
+match; the HNSW index with an iterative filtered scan costs about `pool / selectivity` visits.
+They cost the same near sqrt(pool x table rows) matches (about 6,300 at 100k listings, 20,000
+at 1M), so up to that many matching rows the exact plan is used (and is exact), above it the
+index. The count that decides it is also the search's `total` (counted up to the threshold).
+
+Ranking inside a tier is reciprocal rank fusion (k=60) of cosine similarity and full-text rank
+over the candidates (every matching row on the exact plan, the `pool` nearest on the index
+plan); the tsquery is parsed once per statement (an InitPlan), not once per row. Ties break on
+distance, then ListingKey. With a `Sort`, the sort field orders each tier first (nulls last).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from psycopg import AsyncConnection, sql
+
+from copilot_api.listings.fields import FIELDS
+from copilot_api.listings.sorting import Sort
+
+Plan = Literal["exact", "index"]
+Condition = tuple[sql.Composable, list[Any]]
+
+RRF_K: Final = 60
+# HNSW candidate list; with iterative scans pgvector keeps scanning until the filter yields
+# enough rows. relaxed_order may return rows slightly out of order: we re-sort exactly.
+# Measured at 100k listings with agent query texts (bench/search.py, tie-aware recall@10):
+# ef_search/pool 100/100 -> 0.81, 200/200 -> 0.90, 300/300 -> 0.935, 400/400 -> 0.95.
+HNSW_EF_SEARCH: Final = 400
+# Every setting of a search transaction, sent as one statement. The data is cached in memory,
+# so random reads are cheap (the default 4.0 makes the planner AND huge bitmaps); the plan is
+# chosen by us from the exact count, so the planner may not second-guess it with sequential
+# scans, sorts or hash joins where an index serves (a sort is still used where nothing else
+# can); JIT compilation costs more than these short queries.
+SEARCH_SETTINGS: Final = {
+    "statement_timeout": "5000",
+    "random_page_cost": "1.1",
+    "jit": "off",
+    "hnsw.ef_search": str(HNSW_EF_SEARCH),
+    "hnsw.iterative_scan": "relaxed_order",
+    "hnsw.max_scan_tuples": "50000",  # the index plan serves filters down to 20,000 matches
+    "enable_seqscan": "off",
+    "enable_sort": "off",
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
+}
+# For recall measurements: an ORDER BY distance with no index scan at all is exact.
+EXACT_SCAN_SETTINGS: Final = {"enable_indexscan": "off", "jit": "off"}
+
+
+def settings_statement(settings: dict[str, str]) -> sql.Composed:
+    """`SELECT set_config(...), ...` local to the transaction: one round trip for all."""
+    calls = [
+        sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Literal(value))
+        for name, value in settings.items()
+    ]
+    return sql.SQL("SELECT ") + sql.SQL(", ").join(calls)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSwitch:
+    """Where the exact plan gives way to the index (see the module docstring)."""
+
+    candidate_pool: int = 400  # nearest candidates the index plan ranks (>= offset + limit)
+    min_exact_rows: int = 3_000  # the exact plan is never refused below this many matches
+    max_exact_rows: int = 20_000  # nor used above it
+    count_cap: int = 3_000  # `total` stops here (like Elasticsearch's track_total_hits)
+
+    def threshold_sql(self) -> sql.Composable:
+        """The threshold from the table's row estimate (pg_class), computed in the query."""
+        return sql.SQL(
+            "(SELECT least({high}, greatest({low}, sqrt({pool} * greatest(reltuples, 0))))::int"
+            " FROM pg_class WHERE oid = 'listings'::regclass)"
+        ).format(
+            high=sql.Literal(self.max_exact_rows),
+            low=sql.Literal(self.min_exact_rows),
+            pool=sql.Literal(self.candidate_pool),
+        )
+
+    def threshold(self, table_rows: int) -> int:
+        """The same formula in Python (documentation and tests)."""
+        exact = math.sqrt(self.candidate_pool * max(table_rows, 0))
+        return int(min(self.max_exact_rows, max(self.min_exact_rows, exact)))
+
+
+@dataclass(frozen=True, slots=True)
+class TierCounts:
+    met: int  # counted up to threshold + 1
+    unknown: int | None  # None: not counted (met exceeds the count cap: no page reaches it)
+    threshold: int
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    key: str
+    score: float
+    distance: float | None
+    vector_rank: int | None
+    text_rank: int | None
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranker:
+    """Ranks one tier for one query. `vector` is a pgvector literal (None: the query has no
+    words to compare); `terms` an OR tsquery text (None: nothing for full-text search)."""
+
+    vector: str | None
+    dimensions: int
+    terms: str | None
+    sort: Sort | None
+    switch: PlanSwitch
+
+    async def count_and_rank(
+        self,
+        connection: AsyncConnection[Any],
+        met: Condition,
+        unknown: Condition,
+        limit: int,
+        offset: int,
+        forced: Plan | None,
+    ) -> tuple[TierCounts, list[RankedRow]]:
+        """Count both tiers and, when the exact plan applies, rank the page of full matches in
+        the same statement (the filters are evaluated once)."""
+        limited = forced != "exact"
+        gate = {"exact": "true", "index": "false", None: "(SELECT n FROM met_count) <= threshold"}
+        query = sql.SQL(_COUNT_AND_RANK + _RANKING + _COUNTED_PAGE).format(
+            threshold=self.switch.threshold_sql(),
+            where=met[0],
+            unknown=unknown[0],
+            match_limit=sql.SQL("LIMIT (SELECT threshold + 1 FROM limits)" if limited else ""),
+            exact_gate=sql.SQL(gate[forced]),
+            **self._parts(limit, offset),
+        )
+        rows = await (await connection.execute(query, [*met[1], *unknown[1]])).fetchall()
+        met_count, unknown_count, threshold = rows[0][:3]
+        counts = TierCounts(
+            int(met_count), None if unknown_count is None else int(unknown_count), int(threshold)
+        )
+        return counts, [_ranked_row(row[3:]) for row in rows if row[3] is not None]
+
+    async def rank(
+        self,
+        connection: AsyncConnection[Any],
+        where: Condition,
+        limit: int,
+        offset: int,
+        plan: Plan,
+    ) -> list[RankedRow]:
+        """Rows offset..offset+limit of the tier `where`, with their documents."""
+        condition, params = where
+        use_index = plan == "index" and self.vector is not None
+        if not use_index:
+            candidates, uses = _EXACT_CANDIDATES, 1
+        elif self.sort is None:
+            candidates, uses = _INDEX_CANDIDATES, 1
+        else:
+            candidates, uses = _SORTED_INDEX_CANDIDATES, 3
+        query = sql.SQL(candidates + _RANKING + _PAGE_SELECT).format(
+            where=condition, **self._parts(limit, offset)
+        )
+        rows = await (await connection.execute(query, params * uses)).fetchall()
+        return [_ranked_row(row) for row in rows]
+
+    def _parts(self, limit: int, offset: int) -> dict[str, sql.Composable]:
+        """The pieces of the templates below that depend on the query, not on the filters."""
+        return {
+            "columns": self._columns(),
+            "nearest": self._nearest(),
+            "pool": sql.Literal(max(self.switch.candidate_pool, offset + limit)),
+            "wanted": sql.Literal(offset + limit),
+            "cap": sql.Literal(self.switch.count_cap),
+            "sort_column": self._sort_column(),
+            "cutoff": sql.SQL("max" if self._ascending else "min"),
+            "within": sql.SQL("<=" if self._ascending else ">="),
+            "direction": sql.SQL("ASC" if self._ascending else "DESC"),
+            "order": self._order(),
+            "k": sql.Literal(RRF_K),
+            "limit": sql.Literal(limit),
+            "offset": sql.Literal(offset),
+        }
+
+    @property
+    def _ascending(self) -> bool:
+        return self.sort is None or self.sort.direction == "asc"
+
+    def _columns(self) -> sql.Composable:
+        """distance, text_score and sort_value of a listings row."""
+        distance: sql.Composable = (
+            sql.SQL("l.embedding <=> {}::vector").format(sql.Literal(self.vector))
+            if self.vector is not None
+            else sql.SQL("NULL::float8")
+        )
+        text_score: sql.Composable = sql.SQL("NULL::real")
+        if self.terms is not None:
+            query = sql.SQL("(SELECT to_tsquery('english', {}))").format(sql.Literal(self.terms))
+            text_score = sql.SQL(
+                "CASE WHEN l.search_document @@ {q} THEN ts_rank(l.search_document, {q}) END"
+            ).format(q=query)
+        return sql.SQL("{} AS distance, {} AS text_score, {} AS sort_value").format(
+            distance, text_score, self._sort_column()
+        )
+
+    def _sort_column(self) -> sql.Composable:
+        if self.sort is None:
+            return sql.SQL("NULL::float8")
+        return sql.SQL("l.") + sql.SQL(FIELDS[self.sort.field].column)  # trusted catalogue
+
+    def _nearest(self) -> sql.Composable:
+        """The HNSW order: the half-precision expression the index is built on."""
+        if self.vector is None:
+            return sql.SQL("l.listing_key")
+        return sql.SQL("l.embedding::halfvec({dims}) <=> {vector}::halfvec({dims})").format(
+            dims=sql.Literal(self.dimensions), vector=sql.Literal(self.vector)
+        )
+
+    def _order(self) -> sql.Composable:
+        relevance = sql.SQL("score DESC, distance NULLS LAST, listing_key")
+        if self.sort is None:
+            return relevance
+        direction = "ASC" if self._ascending else "DESC"
+        return sql.SQL(f"sort_value {direction} NULLS LAST, ") + relevance
+
+
+def _ranked_row(row: Sequence[Any]) -> RankedRow:
+    key, score, distance, vector_rank, text_rank, document = row
+    return RankedRow(
+        key=str(key),
+        score=float(score),
+        distance=None if distance is None else float(distance),
+        vector_rank=None if vector_rank is None else int(vector_rank),
+        text_rank=None if text_rank is None else int(text_rank),
+        document=dict(document),
+    )
+
+
+# The first statement of every search. The matching keys come from an index-only scan of the
+# covering index when the pages are all-visible, counted up to the plan threshold; the unknown
+# tier is counted only when a page can reach it; when the exact plan applies, only the matching
+# rows are then read, by primary key, and ranked (a gate on the count, evaluated once).
+_COUNT_AND_RANK: Final = """
+WITH limits AS MATERIALIZED (SELECT {threshold} AS threshold),
+matching AS MATERIALIZED (
+    SELECT listing_key FROM listings l WHERE {where} {match_limit}
+), met_count AS MATERIALIZED (
+    SELECT count(*) AS n FROM matching
+), unknown_count AS MATERIALIZED (
+    SELECT CASE WHEN n <= {cap} THEN (
+        SELECT count(*) FROM (SELECT 1 FROM listings WHERE {unknown} LIMIT {cap} + 1) unknowns
+    ) END AS n
+    FROM met_count
+), candidates AS MATERIALIZED (
+    SELECT l.listing_key, {columns} FROM matching JOIN listings l USING (listing_key), limits
+    WHERE {exact_gate}
+),"""
+
+# One row per listing of the page (none: one row of nulls), each with the counts.
+_COUNTED_PAGE: Final = """
+SELECT met_count.n, unknown_count.n, limits.threshold,
+    listing_key, score, distance, vector_rank, text_rank, data
+FROM met_count CROSS JOIN unknown_count CROSS JOIN limits LEFT JOIN (
+    SELECT page.*, l.data FROM page JOIN listings l USING (listing_key)
+) found ON true
+ORDER BY {order}
+"""
+
+# The exact plan for another tier (the unknowns): the same two steps, uncounted.
+_EXACT_CANDIDATES: Final = """
+WITH matching AS MATERIALIZED (
+    SELECT listing_key FROM listings l WHERE {where}
+), candidates AS MATERIALIZED (
+    SELECT l.listing_key, {columns} FROM matching JOIN listings l USING (listing_key)
+),"""
+
+# The index plan ranks the `pool` nearest meeting the filters (HNSW, iterative scan).
+_INDEX_CANDIDATES: Final = """
+WITH candidates AS MATERIALIZED (
+    SELECT l.listing_key, {columns} FROM listings l WHERE {where} ORDER BY {nearest} LIMIT {pool}
+),"""
+
+# With a sort on the index plan, the candidates are the first `wanted` rows in sort order plus
+# every row tied with the last of them (relevance breaks those ties); listings whose sort field
+# is null come last, so the nearest of them are added only when too few have a value.
+_SORTED_INDEX_CANDIDATES: Final = """
+WITH head AS MATERIALIZED (
+    SELECT {sort_column} AS value FROM listings l WHERE {where} AND {sort_column} IS NOT NULL
+    ORDER BY {sort_column} {direction} LIMIT {wanted}
+), candidates AS MATERIALIZED (
+    SELECT l.listing_key, {columns} FROM listings l
+    WHERE {where} AND {sort_column} {within} (SELECT {cutoff}(value) FROM head)
+    UNION ALL (
+        SELECT l.listing_key, {columns} FROM listings l
+        WHERE {where} AND {sort_column} IS NULL AND (SELECT count(*) FROM head) < {wanted}
+        ORDER BY {nearest} LIMIT {pool}
+    )
+),"""
+
+# Reciprocal rank fusion over the candidates, then the page in the final order.
+_RANKING: Final = """
+ranked AS (
+    SELECT listing_key, distance, text_score, sort_value,
+        CASE WHEN distance IS NOT NULL
+            THEN row_number() OVER (ORDER BY distance NULLS LAST, listing_key) END AS vector_rank,
+        CASE WHEN text_score IS NOT NULL
+            THEN row_number() OVER (ORDER BY text_score DESC NULLS LAST, listing_key) END
+            AS text_rank
+    FROM candidates
+), scored AS (
+    SELECT *, coalesce(1.0 / ({k} + vector_rank), 0) + coalesce(1.0 / ({k} + text_rank), 0)
+        AS score
+    FROM ranked
+), page AS MATERIALIZED (
+    SELECT * FROM scored ORDER BY {order} LIMIT {limit} OFFSET {offset}
+)"""
+
+_PAGE_SELECT: Final = """
+SELECT listing_key, score, distance, vector_rank, text_rank, l.data
+FROM page JOIN listings l USING (listing_key)
+ORDER BY {order}
+"""

@@ -1,0 +1,103 @@
+"""Migration 0040 moves the HNSW graph to half precision without touching a stored vector."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from copilot_api.ai.embeddings import LocalEmbeddingProvider
+from copilot_api.listings import store
+from copilot_api.listings.loading import ingest_records, sample_records
+from copilot_api.storage.embedded import EmbeddedPostgres
+from copilot_api.storage.migrations import apply_migrations, bundled_migrations
+from tests.integration.listings.conftest import DIMENSIONS
+
+OLD_INDEX = (
+    "CREATE INDEX listings_embedding_hnsw ON listings"
+    " USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+)
+
+
+@pytest.fixture
+def old_layout_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
+    """Listings written by a release before 0040: a full-precision graph, and its definition
+    left in the deferred-index table by an interrupted bulk load."""
+    name = f"halfvec_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = pg_server.url(name)
+    apply_migrations(url, [m for m in bundled_migrations() if m.version < 40])
+
+    async def load() -> None:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+            provider = LocalEmbeddingProvider(DIMENSIONS)
+            await store.bind_embedding_space(connection, provider.space, build_index=False)
+            await ingest_records(connection, provider, sample_records(300), batch_size=100)
+            await store.drop_vector_index(connection)
+            await connection.execute(OLD_INDEX)
+            await connection.execute(
+                "INSERT INTO listings_deferred_indexes (name, definition) VALUES (%s, %s)",
+                ("listings_embedding_hnsw", OLD_INDEX),
+            )
+
+    asyncio.run(load())
+    yield url
+    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def snapshot(url: str) -> list[tuple[str, str, str]]:
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT listing_key, md5(data::text), md5(embedding::text) FROM listings ORDER BY 1"
+        ).fetchall()
+    return [(str(key), str(data), str(vector)) for key, data, vector in rows]
+
+
+def index_definition(url: str) -> str | None:
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (store.VECTOR_INDEX,)
+        ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def test_the_graph_is_rebuilt_on_half_precision_and_no_data_moves(old_layout_url: str) -> None:
+    before = snapshot(old_layout_url)
+    assert len(before) == 300
+    assert "vector_cosine_ops" in (index_definition(old_layout_url) or "")
+
+    applied = apply_migrations(old_layout_url)
+
+    assert [m.version for m in applied] == [40]
+    assert index_definition(old_layout_url) is None  # dropped, with its deferred definition
+    with psycopg.connect(old_layout_url) as connection:
+        deferred = connection.execute("SELECT count(*) FROM listings_deferred_indexes").fetchone()
+    assert deferred == (0,)
+
+    async def start_up() -> bool:  # what the service's preparation does
+        async with await psycopg.AsyncConnection.connect(old_layout_url, autocommit=True) as c:
+            return await store.ensure_vector_index(c, DIMENSIONS)
+
+    assert asyncio.run(start_up())
+    assert "halfvec_cosine_ops" in (index_definition(old_layout_url) or "")
+    assert snapshot(old_layout_url) == before
+
+
+def test_a_half_precision_graph_is_left_alone(old_layout_url: str) -> None:
+    apply_migrations(old_layout_url)
+
+    async def start_up() -> None:
+        async with await psycopg.AsyncConnection.connect(old_layout_url, autocommit=True) as c:
+            await store.ensure_vector_index(c, DIMENSIONS)
+
+    asyncio.run(start_up())
+    built = index_definition(old_layout_url)
+    with psycopg.connect(old_layout_url, autocommit=True) as connection:
+        migration = next(m for m in bundled_migrations() if m.version == 40)
+        connection.execute(migration.sql.encode())  # run again: nothing to do
+    assert index_definition(old_layout_url) == built
