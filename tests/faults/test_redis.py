@@ -7,10 +7,9 @@ import signal
 import time
 from pathlib import Path
 
-from tests.conftest import free_port
 from tests.faults.conftest import EmbeddedService, FaultReport
 from tests.faults.harness import Client, Load, readiness, search, seconds_until
-from tests.integration.cache.conftest import RedisServer
+from tests.harness import RedisServer
 
 
 def _redis_status(client: Client) -> str:
@@ -21,7 +20,7 @@ def _redis_status(client: Client) -> str:
 def test_redis_killed_and_restored_under_load(
     embedded_service: EmbeddedService, fault_report: FaultReport, tmp_path: Path
 ) -> None:
-    redis_server = RedisServer(free_port(), tmp_path)
+    redis_server = RedisServer(tmp_path)
     redis_server.start()
     try:
         with embedded_service.client(redis_url=redis_server.url) as client:
