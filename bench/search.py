@@ -26,8 +26,6 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +52,7 @@ from copilot_api.listings.store import HNSW_EF_CONSTRUCTION, HNSW_M
 from copilot_api.security import store as key_store
 from copilot_api.security.scopes import parse_scopes
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
+from tests.harness import free_port, start_serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DIMENSIONS = 384
@@ -274,60 +273,24 @@ def _api_key(url: str) -> str:
     return asyncio.run(create())
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _serve(
     url: str, workdir: Path, workers: int, processes: dict[str, int | None]
 ) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log(f"starting `copilot serve` with {workers} workers on port {port}")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "copilot_api", "serve"],
-        env=_env(
-            url, PORT=str(port), HOST="127.0.0.1", WORKERS=str(workers), DATA_DIR=str(workdir)
-        ),
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "serve.log").open("w"),
-    )
-    base_url = f"127.0.0.1:{port}"
-    processes["service"] = process.pid
+    env = _env(url, PORT=str(port), HOST="127.0.0.1", WORKERS=str(workers), DATA_DIR=str(workdir))
+    log_path = workdir / "serve.log"
+    with log_path.open("wb") as serve_log:
+        server = start_serve(env, cwd=REPO_ROOT, stderr=serve_log)
+    processes["service"] = server.process.pid
     try:
-        _wait_ready(port, process)
-        yield base_url
+        # Generous: on a busy machine a large catalogue's start-up (vocabulary, pools) takes time.
+        server.wait_ready(timeout=600, describe=lambda: f"see {log_path}")
+        yield f"127.0.0.1:{port}"
     finally:
         processes["service"] = None
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    # Generous: on a busy machine a large catalogue's start-up (vocabulary, pools) takes time.
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the server exited during start-up; see serve.log")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(
-                    b"GET /health/readiness HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                )
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server never became ready")
+        server.stop()
 
 
 class _Connection:
