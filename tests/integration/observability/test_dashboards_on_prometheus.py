@@ -89,15 +89,19 @@ def after(timestamp: object, since: float) -> bool:
     return str(timestamp)[:19] > time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(since))
 
 
-def wait_for_scrapes(prometheus: str, since: float) -> None:
-    """Until every target is up and was scraped after `since` (the end of the traffic)."""
+def wait_for_scrapes(prometheus: str, since: float, jobs: int) -> None:
+    """Until all `jobs` targets are known, up and scraped after `since` (the end of the
+    traffic). Counting them matters: right after start-up Prometheus lists no target at all."""
 
     def targets() -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = api(prometheus, "targets")["activeTargets"]
         return found
 
     def scraped() -> bool:
-        return all(t["health"] == "up" and after(t["lastScrape"], since) for t in targets())
+        found = targets()
+        return len(found) == jobs and all(
+            t["health"] == "up" and after(t["lastScrape"], since) for t in found
+        )
 
     try:
         wait_until(scraped, 30, "a scrape of every target after the traffic")
@@ -157,7 +161,7 @@ def test_every_panel_and_rule_on_a_real_prometheus(
             with prometheus_for(targets, tmp_path) as prometheus:
                 drive_traffic(base, key, throttled)
                 traffic_done = time.time()
-                wait_for_scrapes(prometheus, traffic_done)
+                wait_for_scrapes(prometheus, traffic_done, jobs=len(targets))
                 rules = wait_for_rule_evaluations(prometheus, time.time())
                 queries = list(panel_queries(SCRAPE_INTERVAL_S, label_values_of(prometheus)))
                 empty = [q.source for q in queries if not evaluate(prometheus, q)]
