@@ -1,7 +1,8 @@
 """`copilot listings ingest PATH` and `copilot listings reembed`.
 
 Both work against DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (reusing a running
-`copilot serve`'s server). Exit status: 0 done, 1 some rows were rejected, 2 a usage error.
+`copilot serve`'s server). Exit status: 0 done, 1 some rows were rejected, 2 a usage error,
+3 the database failed part-way (e.g. its disk is full): committed batches stay, a re-run resumes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+import psycopg
 from psycopg import AsyncConnection
 from tqdm import tqdm
 
@@ -31,12 +33,14 @@ from copilot_api.listings.sources import (
     parse_column_map,
     read_records,
 )
+from copilot_api.storage.embedded import EmbeddedPostgresError
 from copilot_api.storage.migrations import apply_migrations
 from copilot_api.storage.target import database_target
 from copilot_config import Environment, Settings
 
 EXIT_REJECTED: Final = 1
 EXIT_USAGE: Final = 2
+EXIT_DATABASE: Final = 3
 _SHOWN_ERRORS: Final = 50
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -93,6 +97,15 @@ def _user_errors(command: Command) -> Command:
         except (_UsageError, SourceError, store.EmbeddingSpaceMismatchError) as error:
             print(f"copilot: error: {error}", file=sys.stderr)
             return EXIT_USAGE
+        except (psycopg.Error, EmbeddedPostgresError) as error:
+            # An operator's problem (disk full, server gone), not a bug: a message, no traceback.
+            # Batches are atomic, so what was committed is whole and a re-run completes it.
+            print(
+                f"copilot: error: the database failed: {str(error).strip() or type(error).__name__}"
+                "\ncommitted batches are kept; fix the cause and run the command again",
+                file=sys.stderr,
+            )
+            return EXIT_DATABASE
 
     return run
 
