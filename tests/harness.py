@@ -24,6 +24,7 @@ import httpx
 from copilot_config import env_contract
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS_DIR = REPO_ROOT / "definitions"
 
 
 def free_port() -> int:
@@ -51,9 +52,11 @@ def definition_paths() -> dict[str, str]:
     file of the repository), for processes started outside the repository."""
     paths = {}
     for variable in env_contract():
+        # Only what ships under definitions/: DATA_DIR's default (.data) may exist too, after
+        # `make run`, and must never send a test's server to the developer's database.
         if variable.type == "path" and variable.default:
             in_repository = REPO_ROOT / variable.default
-            if in_repository.exists():
+            if in_repository.is_relative_to(DEFINITIONS_DIR) and in_repository.exists():
                 paths[variable.name] = str(in_repository)
     return paths
 
