@@ -15,10 +15,6 @@ from litestar.testing import TestClient
 from copilot_api.app import create_app
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
 from copilot_config import Environment, Settings
-from tests.harness import REPO_ROOT, definition_paths, free_port
-
-# Re-exported: many tests import the repository root (and older ones the harness basics) here.
-__all__ = ["REPO_ROOT", "definition_paths", "free_port"]
 
 # Session-wide: fails the run if a secret shows up in any log output (see the module).
 pytest_plugins = ["tests.plugins.log_secrets"]

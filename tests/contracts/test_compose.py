@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from copilot_config import env_var
-from tests.conftest import REPO_ROOT
 from tests.contracts.delivery import COMPOSE_FILE, load_yaml, require_tool, run_tool
+from tests.harness import REPO_ROOT
 
 COMPOSE: dict[str, Any] = load_yaml(COMPOSE_FILE)
 SERVICES: dict[str, Any] = COMPOSE["services"]

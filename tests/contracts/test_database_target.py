@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from copilot_api.storage.embedded import EmbeddedPostgres
 from copilot_api.storage.target import DatabaseTarget, DatabaseTargetError, database_target
 from copilot_config import DatabaseSection, Environment, Settings
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 SOURCE = REPO_ROOT / "services" / "api" / "src" / "copilot_api"
 TARGET_MODULE = SOURCE / "storage" / "target.py"

@@ -9,7 +9,6 @@ import pytest
 
 from copilot_config import env_contract
 from copilot_config.health import HEALTH_PATH
-from tests.conftest import REPO_ROOT
 from tests.contracts.delivery import (
     DOCKERFILE,
     build_context_files,
@@ -19,6 +18,7 @@ from tests.contracts.delivery import (
     run_tool,
     stage,
 )
+from tests.harness import REPO_ROOT
 
 SECRET_NAMES = {variable.name for variable in env_contract() if variable.secret}
 

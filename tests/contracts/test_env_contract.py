@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from copilot_config import env_contract, markdown_table
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 SEED_VARIABLES = {
     "APP_NAME",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from copilot_config import Environment, Settings, env_contract
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 PRODUCTION = REPO_ROOT / ".env.production"
 CONTRACT = {variable.name: variable for variable in env_contract()}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 PACKAGES = {
     "copilot_config": REPO_ROOT / "libs/config/src/copilot_config",

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from copilot_platform.ops.target import OutputNames
-from tests.conftest import REPO_ROOT
 from tests.contracts.delivery import COMPOSE_FILE, require_tool, run_tool
+from tests.harness import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 OPERATIONS = README.split("\n## Operations\n", 1)[1].split("\n## ", 1)[0]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 CLIENT_DIR = REPO_ROOT / "clients/python"
 GENERATED = ("openapi.json", "src/copilot_client")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.contracts.delivery import require_tool, run_tool
+from tests.harness import REPO_ROOT
 
 SCRIPTS = sorted([*(REPO_ROOT / "scripts").glob("*.sh"), REPO_ROOT / ".ci/run"])
 

@@ -3,7 +3,6 @@ server; if the watchdog dies too, the next command adopts the orphan and stops i
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,24 +14,9 @@ import psutil
 import pytest
 
 from copilot_api.storage.embedded import EmbeddedPostgres
-from tests.conftest import definition_paths, free_port
 from tests.faults.conftest import FaultReport
 from tests.faults.harness import seconds_until
-
-
-def _env(data_dir: Path, port: int) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "PORT": str(port),
-        "WORKERS": "1",
-        "DATA_DIR": str(data_dir),
-        "LOAD_SAMPLE_DATA": "false",
-        **definition_paths(),
-    }
-    for variable in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY"):
-        env.pop(variable, None)
-    return env
+from tests.harness import free_port, service_environment
 
 
 def _serve_until_ready(data_dir: Path, cwd: Path) -> subprocess.Popen[bytes]:
@@ -41,7 +25,7 @@ def _serve_until_ready(data_dir: Path, cwd: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "copilot_api", "serve"],
-            env=_env(data_dir, port),
+            env=service_environment(data_dir, PORT=str(port), WORKERS="1"),
             cwd=cwd,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -119,7 +103,7 @@ def test_next_command_adopts_and_stops_an_orphaned_postmaster(
         started = time.monotonic()
         migrate = subprocess.run(
             [sys.executable, "-m", "copilot_api", "db", "migrate"],
-            env=_env(data_dir, free_port()),
+            env=service_environment(data_dir),
             cwd=tmp_path,
             capture_output=True,
             text=True,

@@ -23,7 +23,7 @@ from copilot_platform.policies import Policy, policies_for
 from copilot_platform.policies.base import Inputs
 from copilot_platform.policies.facts import facts_from_config
 from copilot_platform.program import Tiers, main
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.platform.mocks import RecordedResource, RecordingMocks
 
 STACKS = ("staging", "production")

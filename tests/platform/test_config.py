@@ -16,7 +16,7 @@ from copilot_platform.config import (
     load_stack_config,
     parse_stack_config,
 )
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.platform.harness import STACKS, parsed_config, stack_file_config
 
 

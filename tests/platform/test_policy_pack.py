@@ -22,7 +22,7 @@ from pulumi_policy import Policy as PackPolicy
 
 from copilot_platform.policies.facts import facts_from_config, facts_from_stack_file
 from copilot_platform.policies.pack import COST_HINTS, pack_policies
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.platform.harness import STACKS, StackRun, stack_file_config
 from tests.platform.harness import stack_policies as checked_policies
 from tests.platform.test_policies_catch_violations import BREAKERS, CASES, Graph

@@ -23,7 +23,7 @@ from copilot_api.ai.llm import (
 from copilot_api.ai.llm.openai_provider import build_openai_client
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_config import Settings
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.integration.ai.fake_openai import FakeOpenAI, Reply, completion, error_body
 from tests.unit.ai.listings import SUBJECT
 

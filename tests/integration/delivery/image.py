@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.contracts.delivery import Stage, build_context_files, stage
+from tests.harness import REPO_ROOT
 
 IMAGE_ROOT = "/app"
 # PostgreSQL's and our own unprivileged account when the tests run as root.

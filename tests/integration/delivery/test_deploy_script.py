@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.integration.delivery.conftest import (
     CLUSTER,
     SERVICE,

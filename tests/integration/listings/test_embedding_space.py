@@ -21,7 +21,7 @@ from copilot_api.listings.samples import generate_listings
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.storage.migrations import apply_migrations
 from copilot_config import Settings
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 
 def load(url: str, dimensions: int, count: int = 30) -> None:

@@ -24,7 +24,7 @@ from copilot_api.listings.ingest import IngestSummary
 from copilot_api.listings.loading import ingest_records, repair_indexes
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.storage.migrations import apply_migrations
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 PROVIDER = LocalEmbeddingProvider(64)
 

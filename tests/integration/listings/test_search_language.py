@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 
 from copilot_api.app import create_app
 from copilot_config import Settings
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.integration.listings.conftest import DIMENSIONS
 from tests.integration.listings.test_ingest import _env
 from tests.integration.listings.test_search_api import search

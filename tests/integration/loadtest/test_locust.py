@@ -15,7 +15,7 @@ import pytest
 from copilot_api.app import create_app
 from copilot_api.listings.samples.generator import generate_listings
 from copilot_config import Settings
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.integration.observability.live import serve_in_thread
 from tests.integration.security.support import make_key
 

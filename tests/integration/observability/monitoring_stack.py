@@ -16,8 +16,7 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.conftest import REPO_ROOT, free_port
-from tests.harness import wait_until
+from tests.harness import REPO_ROOT, free_port, wait_until
 from tests.integration.observability.live import PROMETHEUS
 
 MONITORING = REPO_ROOT / "monitoring"

@@ -13,7 +13,7 @@ from copilot_api.ai.llm import LLMError, LLMRequest, LocalProvider, Message
 from copilot_api.ai.llm.local.market import cite
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_api.compliance.advertising_review import review_generated_text
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.unit.ai.listings import COMPARABLES, STATISTICS, SUBJECT
 
 PROMPTS = PromptRegistry.load(REPO_ROOT / "definitions/prompts")

@@ -9,7 +9,7 @@ import pytest
 
 from copilot_api.ai.llm import PromptRef
 from copilot_api.ai.prompts import PromptError, PromptRegistry, PromptRenderError
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.unit.ai.listings import SUBJECT
 
 VALID = """\

@@ -23,7 +23,7 @@ from copilot_api.ai.llm.openai_provider import build_openai_client
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_api.cache import CacheRegistry, JsonCodec, TieredCache, VectorCodec, cache_key
 from copilot_api.cache.lru import LRUCache
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.unit.ai.listings import SUBJECT
 
 PROMPTS = PromptRegistry.load(REPO_ROOT / "definitions/prompts")

@@ -10,7 +10,7 @@ import yaml
 from copilot_api.ai.prompts import PromptRegistry
 from copilot_api.experiments.config import Experiment, ExperimentConfigError, load_experiments
 from copilot_api.experiments.service import check_prompt_targets
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 
 
 def _experiment(**overrides: object) -> dict[str, object]:

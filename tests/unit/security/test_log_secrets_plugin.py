@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.harness import REPO_ROOT
 from tests.plugins.log_secrets import LeakDetector, secret_parts
 
 

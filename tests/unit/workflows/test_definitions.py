@@ -139,7 +139,7 @@ def test_the_cli_refuses_a_bad_workflow_folder_in_one_line(tmp_path: Path) -> No
     import subprocess
     import sys
 
-    from tests.conftest import REPO_ROOT
+    from tests.harness import REPO_ROOT
 
     folder = tmp_path / "workflows"
     folder.mkdir()
