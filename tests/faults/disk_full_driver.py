@@ -12,6 +12,7 @@ again, and prints one JSON object of observations on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,11 +25,12 @@ from typing import Any
 
 import psycopg
 
-from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
+from copilot_api.storage.embedded import EmbeddedPostgres, EmbeddedPostgresError, ServerTuning
 from copilot_api.storage.migrations import apply_migrations
 from tests.harness import REPO_ROOT, service_environment
 
 CLI_TIMEOUT_S = 20.0  # a hang shows as a timeout, never as a stuck test
+RECOVERY_TIMEOUT_S = 30.0
 
 
 def _ingest(data_dir: Path, feed: Path, batch_size: int) -> dict[str, Any]:
@@ -56,13 +58,25 @@ def _ingest(data_dir: Path, feed: Path, batch_size: int) -> dict[str, Any]:
 
 
 def _keys(server: EmbeddedPostgres) -> list[str] | None:
-    """The stored listing keys in order, or None when the server cannot answer."""
-    try:
-        with psycopg.connect(server.url(), connect_timeout=5) as connection:
-            rows = connection.execute("SELECT listing_key FROM listings ORDER BY 1").fetchall()
-    except psycopg.Error:
-        return None
-    return [str(key) for (key,) in rows]
+    """The stored listing keys in order, or None when the server cannot answer in time.
+
+    After a PANIC the postmaster replays its WAL first ("the database system is in recovery
+    mode"), for a few seconds on a busy machine, and a recovery that started before the space was
+    freed may still fail and stop the server: both are waited out, restarting a stopped server as
+    a supervised service would.
+    """
+    deadline = time.monotonic() + RECOVERY_TIMEOUT_S
+    while True:
+        try:
+            with psycopg.connect(server.url(), connect_timeout=5) as connection:
+                rows = connection.execute("SELECT listing_key FROM listings ORDER BY 1").fetchall()
+            return [str(key) for (key,) in rows]
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.2)
+            with contextlib.suppress(EmbeddedPostgresError):  # still no space: try again
+                server.ensure_running()
 
 
 def _fill(path: Path, headroom: int) -> None:

@@ -34,6 +34,33 @@ def send(base: str, count: int) -> None:
         assert set(pool.map(one, range(count))) == {200}
 
 
+def send_to_several_workers(base: str, count: int, metrics_dir: Path) -> None:
+    """`count` GET /health served by at least two workers.
+
+    Which worker accepts from the shared listening socket is the kernel's choice, and an idle
+    machine may hand every connection to the same one. So the first half goes wherever the kernel
+    sends it; if a single worker served it all, that worker is paused (SIGSTOP) while the second
+    half is sent, which the others must accept, and resumed well within uvicorn's health check.
+    """
+    first = count // 2
+    send(base, first)
+    wait_until(
+        lambda: sum(health_counts_per_worker(metrics_dir).values()) == first, 30, "the snapshots"
+    )
+    served = list(health_counts_per_worker(metrics_dir))
+    paused = served if len(served) == 1 else []  # at least one worker always stays awake
+    for pid in paused:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        send(base, count - first)
+    finally:
+        for pid in paused:
+            os.kill(pid, signal.SIGCONT)
+    wait_until(
+        lambda: sum(health_counts_per_worker(metrics_dir).values()) == count, 30, "the snapshots"
+    )
+
+
 def health_counts_per_worker(metrics_dir: Path) -> dict[int, float]:
     """From the workers' snapshot files: /health requests each worker served (pid -> count)."""
     counts: dict[int, float] = {}
@@ -79,8 +106,7 @@ def test_prometheus_counts_every_request_across_workers_and_restarts(
             metrics_dir = tmp_path / "data" / "metrics" / str(supervisor.process.pid)
             supervisor.wait_ready(90)
             sent = 120
-            send(base, sent)
-            time.sleep(3 * FLUSH_SECONDS)
+            send_to_several_workers(base, sent, metrics_dir)
             assert [scraped_health_count(base) for _ in range(8)] == [sent] * 8
             served = health_counts_per_worker(metrics_dir)
             assert len(served) >= 2, f"requests did not spread over workers: {served}"
