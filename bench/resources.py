@@ -17,7 +17,11 @@ PROC = Path("/proc")
 
 def _children(pid: int) -> list[int]:
     found: list[int] = []
-    for task in (PROC / str(pid) / "task").glob("*/children"):
+    try:
+        tasks = list((PROC / str(pid) / "task").glob("*/children"))
+    except OSError:  # the process ended meanwhile
+        return found
+    for task in tasks:
         try:
             found += [int(child) for child in task.read_text().split()]
         except OSError:
