@@ -16,7 +16,7 @@ from copilot_api.listings.fields import Op
 from copilot_api.listings.filters import Filter
 from copilot_api.listings.parsing.model import ParsedQuery
 from copilot_api.listings.parsing.rules import RuleParser
-from copilot_api.listings.ranking import PlanSwitch
+from copilot_api.listings.ranking import PlanSwitch, Ranker
 from copilot_api.listings.search import SearchResult, SearchService
 from copilot_api.listings.sorting import Sort
 from copilot_api.listings.vocabulary import Vocabulary, VocabularyCache
@@ -181,3 +181,28 @@ def test_a_query_is_understood_once_per_vocabulary_version(searcher: Searcher) -
     searcher.runner.run(service.parse("3 bed in Ames under $300k"))
     assert parser.calls == 2
     searcher.runner.run(vocabulary.close())
+
+
+def test_unknowns_counted_past_the_cap_are_ranked_on_the_index(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No sample listing states its basement, so all are "unknown" for a basement filter; they
+    are counted only up to the cap, and a count past it must not be taken for a tier small
+    enough to rank exactly (that ranked every listing of the table)."""
+    plans: list[str] = []
+    rank = Ranker.rank
+
+    async def recording(self: Ranker, *args: Any) -> Any:  # connection, where, limit, offset, plan
+        plans.append(args[4])
+        return await rank(self, *args)
+
+    monkeypatch.setattr(Ranker, "rank", recording)
+    switch = PlanSwitch(candidate_pool=100, min_exact_rows=3_000, max_exact_rows=3_000, count_cap=50)
+    basement = [Filter("Basement", Op.CONTAINS, "finished")]
+
+    result = searcher.search(searcher.service(switch), "quiet street", basement)
+
+    assert (result.total, result.total_relation) == (50, "gte")
+    assert len(result.hits) == 10
+    assert all(hit.criteria[0]["status"] == "unknown" for hit in result.hits)
+    assert plans == ["index"]

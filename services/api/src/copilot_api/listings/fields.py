@@ -136,15 +136,8 @@ _SPECS: Final = (
     # RESO types Stories as a whole number; real feeds send 1.5 and 2.5 (a standard US
     # category), so it is a decimal here (a deliberate deviation, see the README).
     FieldSpec("Stories", FieldKind.DECIMAL, "stories", 0, 200),
-    # Read from the document (no generated column): a type check keeps an unvalidated old
-    # document from failing the cast.
-    FieldSpec(
-        "AssociationYN",
-        FieldKind.BOOLEAN,
-        "(CASE WHEN jsonb_typeof(data->'AssociationYN') = 'boolean'"
-        " THEN (data->>'AssociationYN')::boolean END)",
-    ),
-    FieldSpec("Basement", FieldKind.LIST, "listing_lookup_text(data->'Basement')"),
+    FieldSpec("AssociationYN", FieldKind.BOOLEAN, "association_yn"),
+    FieldSpec("Basement", FieldKind.LIST, "basement"),
     FieldSpec("PublicRemarks", FieldKind.LONG_TEXT, "(data->>'PublicRemarks')", max_length=50_000),
 )
 

@@ -210,7 +210,10 @@ async def _search(
     if counts.unknown is None:  # more full matches than the cap: no page reaches the unknowns
         return page, _Totals(min(counts.met, cap), 0, complete=False), plan
     if len(page) < limit and counts.unknown > 0:
-        tier_plan: Plan = "exact" if counts.unknown <= counts.threshold else "index"
+        # The unknowns are counted only up to the cap: a count past it is no size to rank all
+        # of them exactly (a filter on a field most listings lack leaves nearly all unknown).
+        small = counts.unknown <= min(counts.threshold, cap)
+        tier_plan: Plan = "exact" if small else "index"
         tier_offset = max(0, offset - counts.met)
         page += await ranker.rank(connection, unknown, limit - len(page), tier_offset, tier_plan)
     totals = _Totals(counts.met, min(counts.unknown, cap), complete=counts.unknown <= cap)

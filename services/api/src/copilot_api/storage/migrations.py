@@ -89,6 +89,11 @@ def apply_migrations(url: str, migrations: list[Migration] | None = None) -> lis
                     )
                 logger.info("applied migration %04d_%s", migration.version, migration.name)
                 applied_now.append(migration)
+            if applied_now:
+                # A migration may rewrite a table (a new generated column): the new heap has no
+                # visibility map, so index-only scans would visit every row until a VACUUM,
+                # which autovacuum does not schedule for a rewrite. Outside any transaction.
+                connection.execute("VACUUM (ANALYZE)")
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied_now
