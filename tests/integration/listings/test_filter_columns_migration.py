@@ -115,6 +115,8 @@ def test_0050_adds_the_columns_keeps_every_listing_and_every_answer(before_0050_
             "SELECT count(*) FILTER (WHERE basement IS NULL),"
             " count(*) FILTER (WHERE association_yn IS NULL) FROM listings"
         ).fetchone()
-    assert cover is not None and "basement" in cover[0] and "association_yn" in cover[0]
+    assert cover is not None
+    assert "basement" in cover[0]
+    assert "association_yn" in cover[0]
     assert vacuumed == (True,)
     assert nulls == (60, 80)  # a quarter without Basement, a third without AssociationYN

@@ -73,7 +73,7 @@ def test_the_graph_is_rebuilt_on_half_precision_and_no_data_moves(old_layout_url
 
     applied = apply_migrations(old_layout_url)
 
-    assert [m.version for m in applied][0] == 40  # and any later ones
+    assert applied[0].version == 40  # and any later ones
     assert index_definition(old_layout_url) is None  # dropped, with its deferred definition
     with psycopg.connect(old_layout_url) as connection:
         deferred = connection.execute("SELECT count(*) FROM listings_deferred_indexes").fetchone()

@@ -197,7 +197,9 @@ def test_unknowns_counted_past_the_cap_are_ranked_on_the_index(
         return await rank(self, *args)
 
     monkeypatch.setattr(Ranker, "rank", recording)
-    switch = PlanSwitch(candidate_pool=100, min_exact_rows=3_000, max_exact_rows=3_000, count_cap=50)
+    switch = PlanSwitch(
+        candidate_pool=100, min_exact_rows=3_000, max_exact_rows=3_000, count_cap=50
+    )
     basement = [Filter("Basement", Op.CONTAINS, "finished")]
 
     result = searcher.search(searcher.service(switch), "quiet street", basement)
