@@ -5,10 +5,12 @@ carries BEGIN and the settings): count both tiers, rank the listings that meet e
 (with their documents), and, only when that page is short, rank the "unknown" tier.
 
 The plan switch: an exact distance sort over the matching rows costs about one row visit per
-match; the HNSW index with an iterative filtered scan costs about `pool / selectivity` visits.
-They cost the same near sqrt(pool x table rows) matches (about 6,300 at 100k listings, 20,000
-at 1M), so up to that many matching rows the exact plan is used (and is exact), above it the
-index. The count that decides it is also the search's `total` (counted up to the threshold).
+match; the HNSW index with an iterative filtered scan costs about `pool / selectivity` graph
+visits, each dearer than a row visit (a hop compares the query with a node's neighbours: about
+2.5 row visits, measured at 100k listings). They cost the same near sqrt(2.5 x pool x table
+rows) matches (10,000 at 100k listings, capped at 20,000 from 160,000 listings), so up to that
+many matching rows the exact plan is used (and is exact), above it the index. The count that
+decides it is also the search's `total` (counted up to the threshold).
 
 Ranking inside a tier is reciprocal rank fusion (k=60) of cosine similarity and full-text rank
 over the candidates (every matching row on the exact plan, the `pool` nearest on the index
@@ -72,6 +74,7 @@ class PlanSwitch:
     """Where the exact plan gives way to the index (see the module docstring)."""
 
     candidate_pool: int = 400  # nearest candidates the index plan ranks (>= offset + limit)
+    index_visit_cost: float = 2.5  # one graph visit of the index plan, in exact row visits
     min_exact_rows: int = 3_000  # the exact plan is never refused below this many matches
     max_exact_rows: int = 20_000  # nor used above it
     count_cap: int = 3_000  # `total` stops here (like Elasticsearch's track_total_hits)
@@ -79,17 +82,17 @@ class PlanSwitch:
     def threshold_sql(self) -> sql.Composable:
         """The threshold from the table's row estimate (pg_class), computed in the query."""
         return sql.SQL(
-            "(SELECT least({high}, greatest({low}, sqrt({pool} * greatest(reltuples, 0))))::int"
+            "(SELECT least({high}, greatest({low}, sqrt({work} * greatest(reltuples, 0))))::int"
             " FROM pg_class WHERE oid = 'listings'::regclass)"
         ).format(
             high=sql.Literal(self.max_exact_rows),
             low=sql.Literal(self.min_exact_rows),
-            pool=sql.Literal(self.candidate_pool),
+            work=sql.Literal(self.index_visit_cost * self.candidate_pool),
         )
 
     def threshold(self, table_rows: int) -> int:
         """The same formula in Python (documentation and tests)."""
-        exact = math.sqrt(self.candidate_pool * max(table_rows, 0))
+        exact = math.sqrt(self.index_visit_cost * self.candidate_pool * max(table_rows, 0))
         return int(min(self.max_exact_rows, max(self.min_exact_rows, exact)))
 
 
