@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import math
 import socket
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -31,12 +30,11 @@ ConnectionConfigurer = Callable[[AsyncConnection], Awaitable[None]]
 RV = TypeVar("RV")
 
 # For the current task: the event-loop time by which the operation under way (taking a pooled
-# connection, including the pool's health check of it; the readiness ping) must be done, on top
-# of the per-reply deadline. `math.inf` (from `Database.unbounded()`) lifts both, for maintenance
-# work (index builds, bulk loads) that may run for minutes on a pooled connection.
+# connection, including the pool's health check of it) must be done, on top of the per-reply
+# deadline. `math.inf` (from `Database.unbounded()`) lifts both, for maintenance work (index
+# builds, bulk loads) that may run for minutes on a pooled connection. (Readiness does not use
+# the pool: `storage/probe.py`.)
 _done_by: ContextVar[float | None] = ContextVar("copilot_database_done_by", default=None)
-# Set for the readiness ping, which must see the server's real state through an open breaker.
-_probing: ContextVar[bool] = ContextVar("copilot_database_probing", default=False)
 
 # After a timeout, requests are refused at once for this long instead of each waiting its own
 # timeout on a server that just failed to answer (a circuit breaker; the next request after it
@@ -82,7 +80,7 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
         def sever() -> None:
             nonlocal severed
             severed = True
-            _shut_down(self.pgconn.socket)
+            shut_down_socket(self.pgconn.socket)
 
         handle = loop.call_later(deadline, sever)
         try:
@@ -115,7 +113,7 @@ class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
     async def getconn(self, timeout: float | None = None) -> DeadlineConnection:  # noqa: ASYNC109
         if self.availability is not None:
             self.availability()
-        if not _probing.get() and asyncio.get_running_loop().time() < self._refusing_until:
+        if asyncio.get_running_loop().time() < self._refusing_until:
             raise DatabaseUnavailableError("PostgreSQL did not answer in time just now")
         budget = self.timeout if timeout is None else timeout
         # The pool checks an idle connection before handing it out; on a hung server each check
@@ -128,7 +126,7 @@ class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
             raise
 
 
-def _shut_down(fd: int) -> None:
+def shut_down_socket(fd: int) -> None:
     """Shut the TCP connection down under libpq's feet: its next read sees end-of-file."""
     try:
         duplicate = socket.socket(fileno=socket.dup(fd))
@@ -212,19 +210,6 @@ class Database:
             yield
         finally:
             _done_by.reset(token)
-
-    async def ping(self, timeout: float) -> float:  # noqa: ASYNC109 - bounds the pool wait
-        """Round-trip `SELECT 1` within `timeout` seconds; returns the latency in milliseconds."""
-        started = time.perf_counter()
-        token = _probing.set(True)
-        try:
-            with _finish_within(timeout):
-                async with self.pool.connection(timeout=timeout) as connection:
-                    await connection.execute("SELECT 1")
-        finally:
-            _probing.reset(token)
-        self.pool.close_breaker()  # it answers again: stop refusing
-        return (time.perf_counter() - started) * 1000
 
     def stats(self) -> PoolStats:
         raw = self.pool.get_stats()
