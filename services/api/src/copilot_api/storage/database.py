@@ -99,16 +99,26 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
 
 class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
     """Refuses at once, instead of after a pool timeout, while the database is known down or
-    has just failed to answer in time."""
+    has just failed to answer in time; remembers whether it last failed or served."""
 
     availability: AvailabilityCheck | None = None
     _refusing_until: float = 0.0
+    _failed_at: float = -math.inf  # event-loop times
+    _served_at: float = -math.inf
 
     def trip(self) -> None:
-        self._refusing_until = asyncio.get_running_loop().time() + BREAKER_COOLDOWN_S
+        now = asyncio.get_running_loop().time()
+        self._refusing_until = now + BREAKER_COOLDOWN_S
+        self._failed_at = now
 
     def close_breaker(self) -> None:
         self._refusing_until = 0.0
+
+    @property
+    def failing(self) -> bool:
+        """Its last attempt to hand out a connection failed (the server may be answering again
+        before the pool has reconnected: psycopg_pool retries after 1, 2, 4 s...)."""
+        return self._failed_at > self._served_at
 
     async def getconn(self, timeout: float | None = None) -> DeadlineConnection:  # noqa: ASYNC109
         if self.availability is not None:
@@ -120,10 +130,20 @@ class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
         # would wait a whole reply deadline. One budget covers the wait and every check.
         try:
             with _finish_within(budget):
-                return await super().getconn(timeout=budget)
+                connection = await super().getconn(timeout=budget)
         except (PoolTimeout, DatabaseTimeoutError):
             self.trip()
             raise
+        self._served_at = asyncio.get_running_loop().time()
+        return connection
+
+    async def try_connection(self, timeout: float) -> None:  # noqa: ASYNC109 - bounds the wait
+        """Take (and give back) one connection within `timeout`, bypassing the breaker and
+        without tripping it on a pool timeout: readiness asks this while the pool is failing."""
+        with _finish_within(timeout):
+            connection = await super().getconn(timeout=timeout)
+        self._served_at = asyncio.get_running_loop().time()
+        await self.putconn(connection)
 
 
 def shut_down_socket(fd: int) -> None:

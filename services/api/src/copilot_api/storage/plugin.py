@@ -145,6 +145,10 @@ class StoragePlugin(InitPluginProtocol):
     ) -> None:
         async def database_ready() -> None:
             await probe.ping()  # an embedded server known down fails at once
+            if database.pool.failing:
+                # The server answers, but requests got no connection last time (the pool may
+                # still be backing off from a restart): ready once the pool serves again.
+                await database.pool.try_connection(timeout=probe.deadline)
 
         if supervisor is not None:
             registry.add_liveness("database_supervisor", lambda: supervisor.alive)

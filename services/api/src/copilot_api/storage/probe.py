@@ -12,7 +12,8 @@ dedicated connection carries a `SELECT 1`:
 - a round trip unanswered for `abandon_after` seconds is abandoned: its socket is shut down so
   it ends, and the next probe reconnects (a server that came back elsewhere, or a black hole
   that would otherwise keep the probe failing forever);
-- a broken connection (server restarted or killed) is replaced lazily, on the next probe.
+- a connection found broken (the server restarted, or dropped it) is replaced at once, within
+  the same probe: a probe answers for the server as it is now, not for an old connection.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 import time
 from collections.abc import Callable
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
 
 from copilot_api.storage.database import AvailabilityCheck, DatabaseTimeoutError, shut_down_socket
 
@@ -113,25 +114,39 @@ class DatabaseProbe:
     async def _select_one(self) -> float:
         started = time.perf_counter()
         connection = self._connection
+        if connection is not None and not connection.closed:
+            try:
+                await self._select_one_on(connection)
+            except OperationalError:
+                # Broken since the last probe (the server restarted, or dropped us): that
+                # says nothing of the server now, so this probe tries a new connection at
+                # once. Not if this round trip was abandoned, or the probe closed.
+                if self._closed or self._round_trip is not asyncio.current_task():
+                    raise
+            else:
+                return self._answered(started)
+        connection = self._connection = await AsyncConnection.connect(
+            self._url,
+            autocommit=True,
+            # libpq counts whole seconds and treats anything below 2 as 2.
+            connect_timeout=max(2, math.ceil(self.abandon_after)),
+            application_name=PROBE_APPLICATION_NAME,
+        )
+        await self._select_one_on(connection)
+        return self._answered(started)
+
+    async def _select_one_on(self, connection: AsyncConnection) -> None:
         try:
-            if connection is None or connection.closed:
-                connection = None
-                connection = self._connection = await AsyncConnection.connect(
-                    self._url,
-                    autocommit=True,
-                    # libpq counts whole seconds and treats anything below 2 as 2.
-                    connect_timeout=max(2, math.ceil(self.abandon_after)),
-                    application_name=PROBE_APPLICATION_NAME,
-                )
             await connection.execute("SELECT 1")
         except BaseException:
-            # Reconnect on the next probe; an abandoned round trip's successor may already
-            # have a connection of its own, which stays.
-            if connection is not None:
-                if self._connection is connection:
-                    self._connection = None
-                await connection.close()
+            # Reconnect next time; an abandoned round trip's successor may already have a
+            # connection of its own, which stays.
+            if self._connection is connection:
+                self._connection = None
+            await connection.close()
             raise
+
+    def _answered(self, started: float) -> float:
         if self._on_answer is not None:
             self._on_answer()
         return (time.perf_counter() - started) * 1000
