@@ -3,25 +3,33 @@ request and probe fails fast with a clean 503, and the service recovers when the
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
-import threading
 import time
 from collections.abc import Iterator
 
 import psutil
+import psycopg
 
+from copilot_api.storage.probe import PROBE_APPLICATION_NAME
 from tests.faults.conftest import EmbeddedService, FaultReport
-from tests.faults.harness import Client, Load, Outcome, readiness, search, seconds_until
+from tests.faults.harness import (
+    Client,
+    LatencyProxy,
+    Load,
+    Outcome,
+    readiness,
+    search,
+    seconds_until,
+)
 
 # A request may wait DATABASE_TIMEOUT (2 s) for a connection or a reply; allow scheduling noise.
 REQUEST_BUDGET_S = 3.0
-# Readiness answers within its 0.8 s check timeout (the goal is 1 s; 0.81 s measured without
-# load). Under search load through the in-process TestClient the first probe after the stall
-# has been seen at up to 1.9 s on a busy 2-core machine; a probe that waits for the database
-# (the 10 s this suite guards against) still fails.
-PROBE_BUDGET_S = 2.2
+# The goal: readiness 503 within 1 s, on every call including the first after the fault. Its
+# own connection gives a round trip 0.4 s (half the 0.8 s check timeout) and later probes fail
+# at once while that round trip is unanswered: 0.40 s measured under search load. Through the
+# pool the first probe took 1.09 s here (up to 1.9 s on a busy machine).
+PROBE_BUDGET_S = 1.0
 
 
 def _timed_readiness(client: Client, timings: list[float]) -> int:
@@ -77,8 +85,8 @@ def test_hung_database_fails_fast_and_recovers(
         assert embedded_service.server.postmaster_pid() == postmaster
 
     assert to_503 is not None
-    assert to_503 < PROBE_BUDGET_S, probe_times
-    assert max(probe_times) < PROBE_BUDGET_S, probe_times
+    assert to_503 <= PROBE_BUDGET_S, probe_times
+    assert max(probe_times) <= PROBE_BUDGET_S, probe_times
     assert to_recovery is not None
     assert to_recovery < 10
     during = [o for o in searches.since(fault) if o.at < resumed]
@@ -127,64 +135,6 @@ def test_postgres_restarted_under_load(
     )
 
 
-class LatencyProxy:
-    """A TCP proxy on 127.0.0.1 that adds `delay` seconds before forwarding each chunk."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.delay = 0.0
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> LatencyProxy:
-        self._thread.start()
-        assert self._ready.wait(5)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-        server.close()
-        pending = asyncio.all_tasks(self._loop)
-        for task in pending:
-            task.cancel()
-        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self._loop.close()
-
-    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        try:
-            server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            client_w.close()
-            return
-        try:
-            await asyncio.gather(self._pipe(client_r, server_w), self._pipe(server_r, client_w))
-        except (OSError, asyncio.CancelledError):
-            pass
-        finally:
-            client_w.close()
-            server_w.close()
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while chunk := await reader.read(65536):
-                if self.delay:
-                    await asyncio.sleep(self.delay)
-                writer.write(chunk)
-                await writer.drain()
-        finally:
-            writer.close()
-
-
 def test_latency_between_service_and_database(
     embedded_service: EmbeddedService, fault_report: FaultReport
 ) -> None:
@@ -208,8 +158,8 @@ def test_latency_between_service_and_database(
                 time.sleep(0.3)
             assert client.get("/health/liveness").status_code == 200
     assert to_503 is not None
-    assert to_503 < PROBE_BUDGET_S, probe_times
-    assert max(probe_times) < PROBE_BUDGET_S
+    assert to_503 <= PROBE_BUDGET_S, probe_times
+    assert max(probe_times) <= PROBE_BUDGET_S
     assert to_recovery is not None
     assert to_recovery < 10
     during = [o for o in searches.since(fault) if o.at < ended]
@@ -223,3 +173,69 @@ def test_latency_between_service_and_database(
         requests_failed=len(failed),
         rows_lost=None,
     )
+
+
+def _database_health(client: Client) -> dict[str, object]:
+    services: dict[str, dict[str, object]] = client.get("/health/detailed").json()["services"]
+    return services["database"]
+
+
+def _probe_backends(url: str) -> list[int]:
+    """PIDs of the readiness probe's server processes."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+            (PROBE_APPLICATION_NAME,),
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def test_readiness_fails_at_once_while_the_previous_probe_is_unanswered(
+    embedded_service: EmbeddedService,
+) -> None:
+    """The first probe waits its 0.4 s for a reply; the next ones do not queue behind the round
+    trip still waiting for PostgreSQL, they fail at once (and say so in /health/detailed)."""
+    with LatencyProxy(embedded_service.server.port) as proxy:
+        url = f"postgresql://postgres@127.0.0.1:{proxy.port}/copilot"
+        # A 5 s DATABASE_TIMEOUT: the unanswered round trip is not abandoned during the test.
+        with embedded_service.client(database_url=url, database_timeout=5) as client:
+            assert readiness(client) == 200
+            proxy.delay = 5.0
+            first: list[float] = []
+            assert _timed_readiness(client, first) == 503
+            later: list[float] = []
+            assert _timed_readiness(client, later) == 503
+            assert _database_health(client)["error"] == "ProbeStillWaitingError"
+            proxy.delay = 0.0
+            recovered = seconds_until(lambda: readiness(client) == 200, timeout=15)
+    assert first[0] <= PROBE_BUDGET_S, first
+    assert recovered is not None
+
+
+def test_the_probe_reconnects_after_its_connection_broke_and_closes_at_shutdown(
+    embedded_service: EmbeddedService,
+) -> None:
+    """External DATABASE_URL: a probe connection the server dropped is replaced by the probe
+    that finds it broken (no false 503 after a server restart); the app's shutdown leaves no probe connection behind, even with a round trip under
+    way on a server that does not answer (psycopg's polite cancel would wait 5-10 s)."""
+    admin_url = embedded_service.url
+    with LatencyProxy(embedded_service.server.port) as proxy:
+        url = f"postgresql://postgres@127.0.0.1:{proxy.port}/copilot"
+        with embedded_service.client(database_url=url) as client:
+            assert readiness(client) == 200
+            [backend] = _probe_backends(admin_url)
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                # Waits (up to 5 s) until the backend has ended.
+                admin.execute("SELECT pg_terminate_backend(%s, 5000)", (backend,))
+            # The probe finds its connection broken and answers on a new one, at once.
+            assert readiness(client) == 200
+            [replacement] = _probe_backends(admin_url)
+            assert replacement != backend
+            proxy.delay = 5.0
+            assert readiness(client) == 503  # a round trip stays under way
+            closing = time.monotonic()
+        closed_in = time.monotonic() - closing
+        proxy.delay = 0.0
+        gone = seconds_until(lambda: not _probe_backends(admin_url), timeout=10)
+    assert gone is not None, _probe_backends(admin_url)
+    assert closed_in < 4.0, closed_in

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import math
 import socket
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -33,12 +32,11 @@ ConnectionConfigurer = Callable[[AsyncConnection], Awaitable[None]]
 RV = TypeVar("RV")
 
 # For the current task: the event-loop time by which the operation under way (taking a pooled
-# connection, including the pool's health check of it; the readiness ping) must be done, on top
-# of the per-reply deadline. `math.inf` (from `Database.unbounded()`) lifts both, for maintenance
-# work (index builds, bulk loads) that may run for minutes on a pooled connection.
+# connection, including the pool's health check of it) must be done, on top of the per-reply
+# deadline. `math.inf` (from `Database.unbounded()`) lifts both, for maintenance work (index
+# builds, bulk loads) that may run for minutes on a pooled connection. (Readiness does not use
+# the pool: `storage/probe.py`.)
 _done_by: ContextVar[float | None] = ContextVar("copilot_database_done_by", default=None)
-# Set for the readiness ping, which must see the server's real state through an open breaker.
-_probing: ContextVar[bool] = ContextVar("copilot_database_probing", default=False)
 
 # After a timeout, requests are refused at once for this long instead of each waiting its own
 # timeout on a server that just failed to answer (a circuit breaker; the next request after it
@@ -84,7 +82,7 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
         def sever() -> None:
             nonlocal severed
             severed = True
-            _shut_down(self.pgconn.socket)
+            shut_down_socket(self.pgconn.socket)
 
         handle = loop.call_later(deadline, sever)
         try:
@@ -103,34 +101,54 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
 
 class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
     """Refuses at once, instead of after a pool timeout, while the database is known down or
-    has just failed to answer in time."""
+    has just failed to answer in time; remembers whether it last failed or served."""
 
     availability: AvailabilityCheck | None = None
     _refusing_until: float = 0.0
+    _failed_at: float = -math.inf  # event-loop times
+    _served_at: float = -math.inf
 
     def trip(self) -> None:
-        self._refusing_until = asyncio.get_running_loop().time() + BREAKER_COOLDOWN_S
+        now = asyncio.get_running_loop().time()
+        self._refusing_until = now + BREAKER_COOLDOWN_S
+        self._failed_at = now
 
     def close_breaker(self) -> None:
         self._refusing_until = 0.0
 
+    @property
+    def failing(self) -> bool:
+        """Its last attempt to hand out a connection failed (the server may be answering again
+        before the pool has reconnected: psycopg_pool retries after 1, 2, 4 s...)."""
+        return self._failed_at > self._served_at
+
     async def getconn(self, timeout: float | None = None) -> DeadlineConnection:  # noqa: ASYNC109
         if self.availability is not None:
             self.availability()
-        if not _probing.get() and asyncio.get_running_loop().time() < self._refusing_until:
+        if asyncio.get_running_loop().time() < self._refusing_until:
             raise DatabaseUnavailableError("PostgreSQL did not answer in time just now")
         budget = self.timeout if timeout is None else timeout
         # The pool checks an idle connection before handing it out; on a hung server each check
         # would wait a whole reply deadline. One budget covers the wait and every check.
         try:
             with _finish_within(budget):
-                return await super().getconn(timeout=budget)
+                connection = await super().getconn(timeout=budget)
         except (PoolTimeout, DatabaseTimeoutError):
             self.trip()
             raise
+        self._served_at = asyncio.get_running_loop().time()
+        return connection
+
+    async def try_connection(self, timeout: float) -> None:  # noqa: ASYNC109 - bounds the wait
+        """Take (and give back) one connection within `timeout`, bypassing the breaker and
+        without tripping it on a pool timeout: readiness asks this while the pool is failing."""
+        with _finish_within(timeout):
+            connection = await super().getconn(timeout=timeout)
+        self._served_at = asyncio.get_running_loop().time()
+        await self.putconn(connection)
 
 
-def _shut_down(fd: int) -> None:
+def shut_down_socket(fd: int) -> None:
     """Shut the TCP connection down under libpq's feet: its next read sees end-of-file."""
     try:
         duplicate = socket.socket(fileno=socket.dup(fd))
@@ -218,19 +236,6 @@ class Database:
             yield
         finally:
             _done_by.reset(token)
-
-    async def ping(self, timeout: float) -> float:  # noqa: ASYNC109 - bounds the pool wait
-        """Round-trip `SELECT 1` within `timeout` seconds; returns the latency in milliseconds."""
-        started = time.perf_counter()
-        token = _probing.set(True)
-        try:
-            with _finish_within(timeout):
-                async with self.pool.connection(timeout=timeout) as connection:
-                    await connection.execute("SELECT 1")
-        finally:
-            _probing.reset(token)
-        self.pool.close_breaker()  # it answers again: stop refusing
-        return (time.perf_counter() - started) * 1000
 
     def stats(self) -> PoolStats:
         raw = self.pool.get_stats()

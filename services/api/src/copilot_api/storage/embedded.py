@@ -70,6 +70,10 @@ class EmbeddedPostgresError(RuntimeError):
     pass
 
 
+class ServerRetiredError(EmbeddedPostgresError):
+    """The server's owner stopped it: nobody may restart it until an owner starts it again."""
+
+
 class EmbeddedPostgres:
     """One PostgreSQL server whose data lives in `data_dir`; listens on 127.0.0.1 only.
 
@@ -98,6 +102,11 @@ class EmbeddedPostgres:
     @property
     def lock_file(self) -> Path:
         return self.data_dir.parent / "postgres.lock"
+
+    @property
+    def retired_file(self) -> Path:
+        """Present while the server is stopped on purpose (by its owner or its watchdog)."""
+        return self.data_dir.parent / "postgres.retired"
 
     @property
     def port(self) -> int:
@@ -136,11 +145,16 @@ class EmbeddedPostgres:
 
         Safe from several processes at once (uvicorn workers): the restart happens under a file
         lock, and a worker finding the server already back simply uses it. Ownership does not
-        change, so the process that first started the server still stops it at the end.
+        change, so the process that first started the server still stops it at the end. A
+        server its owner stopped is not a dead one: `ServerRetiredError`.
         """
         with self._exclusive():
             if self.running_port() is not None:
                 return False
+            if self.retired_file.exists():
+                raise ServerRetiredError(
+                    f"the embedded PostgreSQL in {self.data_dir} was stopped by its owner"
+                )
             self._start_server(claim=False)
             return True
 
@@ -195,6 +209,7 @@ class EmbeddedPostgres:
             "start",
         )
         if claim:
+            self.retired_file.unlink(missing_ok=True)  # an owner runs it again
             self._take_ownership()
         if fresh:
             self._run(
@@ -206,12 +221,13 @@ class EmbeddedPostgres:
         return self.url()
 
     def stop(self) -> None:
-        """Stop the server if this object owns it ("fast" mode: rolls back open transactions)."""
+        """Stop the server if this object owns it ("fast" mode: rolls back open transactions)
+        and retire it: no supervisor (of this process or another) restarts it afterwards."""
         if not self._started_here:
             return
-        self.stop_server()
+        with self._exclusive():  # one lock: a restart under way finishes first or sees retired
+            self._retire()
         self._started_here = False
-        self.owner_file.unlink(missing_ok=True)
         self._stop_watchdog()
 
     def stop_orphan(self, owner_pid: int) -> None:
@@ -219,8 +235,13 @@ class EmbeddedPostgres:
         with self._exclusive():
             if self._owner_pid() != owner_pid:
                 return  # stopped cleanly by its owner, or adopted by another process meanwhile
-            self._stop_server()
-            self.owner_file.unlink(missing_ok=True)
+            self._retire()
+
+    def _retire(self) -> None:
+        """Under the lock: stop the server and mark it retired."""
+        self._stop_server()
+        self.retired_file.write_text(f"{os.getpid()}\n")
+        self.owner_file.unlink(missing_ok=True)
 
     def stop_server(self) -> None:
         """Stop whatever server runs on this data directory, owned or not (under the lock, so

@@ -22,6 +22,7 @@ from copilot_api.health.registry import HealthRegistry
 from copilot_api.state import DATABASE, DATABASE_CONFIGURERS, HEALTH, REDIS
 from copilot_api.storage.database import ConnectionConfigurer, Database
 from copilot_api.storage.migrations import apply_migrations
+from copilot_api.storage.probe import DatabaseProbe
 from copilot_api.storage.redis import connect_redis, ping_redis
 from copilot_api.storage.supervisor import EmbeddedSupervisor
 from copilot_api.storage.target import database_target
@@ -101,15 +102,25 @@ class StoragePlugin(InitPluginProtocol):
             )
             if supervisor is not None:
                 database.fail_fast_when_down(supervisor.check_available)
+            registry: HealthRegistry = app.state[HEALTH]
+            probe = DatabaseProbe(
+                target.url,
+                # Half the check's timeout: the probe answers well inside it, load or not.
+                deadline=registry.check_timeout / 2,
+                abandon_after=self.database.timeout,
+                availability=supervisor.check_available if supervisor is not None else None,
+                on_answer=database.pool.close_breaker,  # it answers again: stop refusing
+            )
             supervising: asyncio.Task[None] | None = None
             try:
                 if self.environment is not Environment.PRODUCTION:
                     # Production applies migrations as a deploy step (`copilot db migrate`).
                     await asyncio.to_thread(apply_migrations, target.url)
                 await database.open()
+                probe.connect_soon()
                 app.state[DATABASE] = database
                 app.state[REDIS] = redis
-                self._register_health(app.state[HEALTH], database, redis, supervisor)
+                self._register_health(registry, database, probe, redis, supervisor)
                 if supervisor is not None:
                     supervising = asyncio.get_running_loop().create_task(supervisor.run())
                 yield
@@ -118,6 +129,7 @@ class StoragePlugin(InitPluginProtocol):
                     supervising.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await supervising
+                await probe.close()
                 await database.close()
                 if redis is not None:
                     await redis.aclose()
@@ -127,13 +139,16 @@ class StoragePlugin(InitPluginProtocol):
         self,
         registry: HealthRegistry,
         database: Database,
+        probe: DatabaseProbe,
         redis: Redis | None,
         supervisor: EmbeddedSupervisor | None,
     ) -> None:
-        timeout = registry.check_timeout
-
         async def database_ready() -> None:
-            await database.ping(timeout)  # an embedded server known down fails at once
+            await probe.ping()  # an embedded server known down fails at once
+            if database.pool.failing:
+                # The server answers, but requests got no connection last time (the pool may
+                # still be backing off from a restart): ready once the pool serves again.
+                await database.pool.try_connection(timeout=probe.deadline)
 
         if supervisor is not None:
             registry.add_liveness("database_supervisor", lambda: supervisor.alive)
@@ -154,7 +169,7 @@ class StoragePlugin(InitPluginProtocol):
                     "restarts": supervisor.restarts,
                 }
             try:
-                latency = await database.ping(timeout)
+                latency = await probe.ping()
             except Exception as error:
                 return {"status": "unhealthy", "error": type(error).__name__, **report}
             return {"status": "healthy", "latency_ms": round(latency, 2), **report}

@@ -5,6 +5,10 @@ Every uvicorn worker runs one; the restart itself is serialised by a file lock i
 others find it back. After `max_restarts` failed attempts in a row the supervisor gives up and
 reports itself failed, which fails liveness so that the process supervisor (ECS, systemd,
 docker) restarts the whole service.
+
+A server its owner stopped (the owning command ended, or its watchdog stopped it) is retired,
+not dead: the supervisor never restarts it, stops watching and fails liveness too, since this
+process has lost its database for good.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from copilot_api.storage.database import DatabaseUnavailableError
-from copilot_api.storage.embedded import EmbeddedPostgres
+from copilot_api.storage.embedded import EmbeddedPostgres, ServerRetiredError
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +29,7 @@ class ServerState(enum.Enum):
     RUNNING = "running"
     RESTARTING = "restarting"
     FAILED = "failed"
+    RETIRED = "retired"  # stopped by its owner: never restarted
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +64,9 @@ class EmbeddedSupervisor:
 
     @property
     def alive(self) -> bool:
-        """False once restarting has been given up: the process needs replacing."""
-        return self.state is not ServerState.FAILED
+        """False once restarting has been given up or the server retired: the process needs
+        replacing."""
+        return self.state not in (ServerState.FAILED, ServerState.RETIRED)
 
     def check_available(self) -> None:
         """Raises at once while the server is down (known, or seen in its postmaster.pid: a
@@ -71,8 +77,8 @@ class EmbeddedSupervisor:
             raise DatabaseUnavailableError("embedded PostgreSQL is not running")
 
     async def run(self) -> None:
-        """Runs until cancelled."""
-        while True:
+        """Runs until cancelled, or until the server is retired."""
+        while self.state is not ServerState.RETIRED:
             await asyncio.sleep(self._poll_interval)
             if await asyncio.to_thread(self.server.is_running):
                 if self.state is not ServerState.RUNNING:  # another worker brought it back
@@ -89,6 +95,10 @@ class EmbeddedSupervisor:
             await asyncio.sleep(self._backoff.delay(attempt))
             try:
                 await asyncio.to_thread(self.server.ensure_running)
+            except ServerRetiredError:
+                logger.warning("embedded PostgreSQL was stopped by its owner; not restarting it")
+                self.state = ServerState.RETIRED
+                return
             except Exception as error:
                 logger.warning(
                     "restart %d/%d of embedded PostgreSQL failed: %s",
