@@ -162,6 +162,9 @@ def test_every_panel_and_rule_on_a_real_prometheus(
                 drive_traffic(base, key, throttled)
                 traffic_done = time.time()
                 wait_for_scrapes(prometheus, traffic_done, jobs=len(targets))
+                # rate() needs two samples of a series: a second scrape after the first one that
+                # saw the traffic (with one, the panels came back empty now and then).
+                wait_for_scrapes(prometheus, time.time(), jobs=len(targets))
                 rules = wait_for_rule_evaluations(prometheus, time.time())
                 queries = list(panel_queries(SCRAPE_INTERVAL_S, label_values_of(prometheus)))
                 empty = [q.source for q in queries if not evaluate(prometheus, q)]
