@@ -10,6 +10,7 @@ import asyncio
 import importlib.util
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -27,13 +28,27 @@ SAMPLE_COUNT = 2_400
 DIMENSIONS = 384
 
 
+@contextmanager
+def scratch_database(server: EmbeddedPostgres, prefix: str) -> Iterator[str]:
+    """A new empty database on `server` (its URL), dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.url(name)
+    finally:
+        with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def sample_db_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
     """Migrated, with the bundled sample listings; read-only for the tests that use it."""
-    name = f"listings_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = pg_server.url(name)
+    with scratch_database(pg_server, "listings") as url:
+        yield from _with_samples(url)
+
+
+def _with_samples(url: str) -> Iterator[str]:
     apply_migrations(url)
 
     async def load() -> None:
@@ -44,8 +59,6 @@ def sample_db_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
 
     asyncio.run(load())
     yield url
-    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ losing or changing a stored listing, and the filters on them keep their answers.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from copilot_api.listings.loading import ingest_records, sample_records
 from copilot_api.listings.sources import SourceRecord
 from copilot_api.storage.embedded import EmbeddedPostgres
 from copilot_api.storage.migrations import apply_migrations, bundled_migrations
-from tests.integration.listings.conftest import DIMENSIONS
+from tests.integration.listings.conftest import DIMENSIONS, scratch_database
 
 FILTERS = [
     [Filter("Basement", Op.CONTAINS, "Finished")],
@@ -39,10 +38,11 @@ def _with_extras(index: int, listing: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def before_0050_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
-    name = f"cover_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = pg_server.url(name)
+    with scratch_database(pg_server, "cover") as url:
+        yield from _old_layout(url)
+
+
+def _old_layout(url: str) -> Iterator[str]:
     apply_migrations(url, [m for m in bundled_migrations() if m.version < 50])
 
     async def load() -> None:
@@ -57,8 +57,6 @@ def before_0050_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
 
     asyncio.run(load())
     yield url
-    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _answers(url: str, expressions: dict[str, str]) -> dict[str, set[str]]:

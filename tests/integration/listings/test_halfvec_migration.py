@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -14,7 +13,7 @@ from copilot_api.listings import store
 from copilot_api.listings.loading import ingest_records, sample_records
 from copilot_api.storage.embedded import EmbeddedPostgres
 from copilot_api.storage.migrations import apply_migrations, bundled_migrations
-from tests.integration.listings.conftest import DIMENSIONS
+from tests.integration.listings.conftest import DIMENSIONS, scratch_database
 
 OLD_INDEX = (
     "CREATE INDEX listings_embedding_hnsw ON listings"
@@ -26,10 +25,11 @@ OLD_INDEX = (
 def old_layout_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
     """Listings written by a release before 0040: a full-precision graph, and its definition
     left in the deferred-index table by an interrupted bulk load."""
-    name = f"halfvec_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = pg_server.url(name)
+    with scratch_database(pg_server, "halfvec") as url:
+        yield from _old_layout(url)
+
+
+def _old_layout(url: str) -> Iterator[str]:
     apply_migrations(url, [m for m in bundled_migrations() if m.version < 40])
 
     async def load() -> None:
@@ -46,8 +46,6 @@ def old_layout_url(pg_server: EmbeddedPostgres) -> Iterator[str]:
 
     asyncio.run(load())
     yield url
-    with psycopg.connect(pg_server.url("postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def snapshot(url: str) -> list[tuple[str, str, str]]:
