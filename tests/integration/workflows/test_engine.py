@@ -133,6 +133,25 @@ def test_success_applies_deferred_effects_and_records_durations(
     assert set(body["step_durations_ms"]) == {"remember", "nap", "out"}
 
 
+def test_the_record_spans_the_execution(
+    demo_client: TestClient[Litestar], database_url: str
+) -> None:
+    """Written once at the end, the row still says when the execution started."""
+    response = _execute(demo_client, "demo", {"value": "timed", "nap": 0.2})
+    assert response.status_code == 200, response.text
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT status, extract(epoch FROM finished_at - started_at) * 1000, duration_ms"
+            " FROM workflow_executions WHERE id = %s",
+            (response.json()["execution_id"],),
+        ).fetchone()
+    assert row is not None
+    status, span_ms, duration_ms = row
+    assert status == "succeeded"
+    assert duration_ms >= 200
+    assert float(span_ms) >= duration_ms
+
+
 def test_a_timed_out_step_fails_the_execution_and_writes_nothing(
     demo_client: TestClient[Litestar], database_url: str
 ) -> None:

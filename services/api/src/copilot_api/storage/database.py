@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import select
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import msgspec
-from psycopg import AsyncConnection, OperationalError
+from psycopg import AsyncConnection, OperationalError, pq
 from psycopg.abc import PQGen
 from psycopg.rows import TupleRow
 from psycopg.types.json import set_json_dumps, set_json_loads
@@ -44,6 +45,11 @@ _done_by: ContextVar[float | None] = ContextVar("copilot_database_done_by", defa
 BREAKER_COOLDOWN_S = 1.0
 
 
+# A connection last handed out this recently is checked on checkout without a round trip (see
+# `check_connection`); one idle for longer must answer an empty query.
+RECENT_USE_S = 5.0
+
+
 class DatabaseTimeoutError(OperationalError):
     """PostgreSQL did not reply within the deadline; the connection was dropped."""
 
@@ -61,6 +67,7 @@ class DeadlineConnection(AsyncConnection[TupleRow]):
 
     reply_deadline: float | None = None
     on_timeout: Callable[[], None] | None = None
+    handed_out_at: float | None = None  # event-loop time the pool last handed it out
 
     # psycopg's own signature, hence the `timeout` parameter.
     async def wait(
@@ -148,6 +155,33 @@ class _GatedPool(AsyncConnectionPool[DeadlineConnection]):
         await self.putconn(connection)
 
 
+async def check_connection(connection: DeadlineConnection) -> None:
+    """The pool's check before handing a connection out. A server that ended the connection
+    (a restart, a terminated backend) has left an error message or end-of-file on its socket,
+    so a recently used, idle connection whose socket has nothing to read is handed out without
+    a round trip (four of them per search otherwise); any other connection, including one idle
+    for longer (a peer that vanished silently shows only there), must answer an empty query."""
+    now = asyncio.get_running_loop().time()
+    recently_used = (
+        connection.handed_out_at is not None and now - connection.handed_out_at < RECENT_USE_S
+    )
+    if not (
+        recently_used
+        and connection.pgconn.status == pq.ConnStatus.OK
+        and connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+        and not _has_input(connection.pgconn.socket)
+    ):
+        await AsyncConnectionPool.check_connection(connection)
+    connection.handed_out_at = now
+
+
+def _has_input(fd: int) -> bool:
+    """Data, end-of-file or an error waiting on the socket (poll: no limit on the fd number)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
 def shut_down_socket(fd: int) -> None:
     """Shut the TCP connection down under libpq's feet: its next read sees end-of-file."""
     try:
@@ -209,7 +243,7 @@ class Database:
             max_size=max_size,
             open=False,
             configure=configure_connection,
-            check=AsyncConnectionPool.check_connection,
+            check=check_connection,
             timeout=timeout,
             # libpq counts whole seconds and treats anything below 2 as 2.
             kwargs={"autocommit": True, "connect_timeout": max(2, math.ceil(timeout))},

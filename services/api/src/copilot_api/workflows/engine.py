@@ -2,7 +2,8 @@
 
 Steps only compute; anything durable a step wants (a session update, say) is deferred with
 `context.defer(...)` and applied once every step has succeeded, so a failed execution leaves
-no half-written state behind. The execution row itself is the one thing always written.
+no half-written state behind. The execution row itself is the one thing always written, once,
+when the execution has ended (also when it was cancelled).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
@@ -158,19 +160,18 @@ class WorkflowEngine:
         inputs = validate_input(definition, payload)
         variant = await self._assign_variant(definition, user_id) if self._assign_variant else None
         execution_id = uuid4()
-        started = time.perf_counter()
-        await self.store.start(
-            ExecutionStart(
-                id=execution_id,
-                workflow_id=definition.id,
-                workflow_version=definition.version,
-                user_id=user_id,
-                session_id=session_id,
-                experiment_id=variant.experiment_id if variant else None,
-                variant=variant.name if variant else None,
-                input=inputs,
-            )
+        record = ExecutionStart(
+            id=execution_id,
+            workflow_id=definition.id,
+            workflow_version=definition.version,
+            user_id=user_id,
+            session_id=session_id,
+            experiment_id=variant.experiment_id if variant else None,
+            variant=variant.name if variant else None,
+            input=inputs,
+            started_at=datetime.now(UTC),
         )
+        started = time.perf_counter()
         run = _Run(
             definition,
             inputs,
@@ -190,7 +191,7 @@ class WorkflowEngine:
                 completion_tokens=run.usage.completion_tokens,
                 duration_ms=(time.perf_counter() - started) * 1000,
             )  # fmt: skip
-            await asyncio.shield(self.store.finish(execution_id, cancelled))
+            await asyncio.shield(self.store.record(record, cancelled))
             raise
         output = run.outputs.get(definition.output_step)
         result = ExecutionResult(
@@ -211,8 +212,8 @@ class WorkflowEngine:
             duration_ms=(time.perf_counter() - started) * 1000,
             user_id=user_id,
         )
-        await self.store.finish(
-            execution_id,
+        await self.store.record(
+            record,
             ExecutionFinish(
                 status=result.status,
                 output=result.output,

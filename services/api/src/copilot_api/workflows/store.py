@@ -1,4 +1,5 @@
-"""Persistence of workflow executions in PostgreSQL."""
+"""Persistence of workflow executions in PostgreSQL: one row per execution, written when it
+ends (older rows may say 'running': executions were once inserted first and updated last)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class ExecutionStart:
     experiment_id: str | None
     variant: str | None
     input: dict[str, Any]
+    started_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,38 +45,29 @@ class ExecutionStore:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def start(self, execution: ExecutionStart) -> None:
+    async def record(self, execution: ExecutionStart, result: ExecutionFinish) -> None:
+        """One row per execution, written once when it has ended (succeeded, failed or
+        cancelled): one write on the request's path instead of an insert and an update."""
         async with self._database.pool.connection() as connection:
             await connection.execute(
                 """
-                INSERT INTO workflow_executions (id, workflow_id, workflow_version, status, user_id,
-                    session_id, experiment_id, variant, input)
-                VALUES (%s, %s, %s, 'running', %s, %s, %s, %s, %s)
+                INSERT INTO workflow_executions (id, workflow_id, workflow_version, status,
+                    user_id, session_id, experiment_id, variant, input, output, error,
+                    step_durations_ms, provider, fallback, cached, prompt_tokens,
+                    completion_tokens, started_at, finished_at, duration_ms)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                    now(), %s)
                 """,
                 (
                     execution.id,
                     execution.workflow_id,
                     execution.workflow_version,
+                    result.status,
                     execution.user_id,
                     execution.session_id,
                     execution.experiment_id,
                     execution.variant,
                     Jsonb(execution.input),
-                ),
-            )
-
-    async def finish(self, execution_id: UUID, result: ExecutionFinish) -> None:
-        async with self._database.pool.connection() as connection:
-            await connection.execute(
-                """
-                UPDATE workflow_executions
-                SET status = %s, output = %s, error = %s, step_durations_ms = %s, provider = %s,
-                    fallback = %s, cached = %s, prompt_tokens = %s, completion_tokens = %s,
-                    duration_ms = %s, finished_at = now()
-                WHERE id = %s
-                """,
-                (
-                    result.status,
                     None if result.output is None else Jsonb(result.output),
                     None if result.error is None else Jsonb(result.error),
                     Jsonb(result.step_durations_ms),
@@ -83,8 +76,8 @@ class ExecutionStore:
                     result.cached,
                     result.prompt_tokens,
                     result.completion_tokens,
+                    execution.started_at,
                     result.duration_ms,
-                    execution_id,
                 ),
             )
 
