@@ -59,6 +59,8 @@ DIMENSIONS = 384
 # A result of the index path counts in tie-aware recall when its exact distance is within this
 # of the 10th true distance (as ANN benchmarks do: hashed short texts have many exact ties).
 TIE_EPSILON = 1e-6
+# Sequential attempts, a second apart, to get one answer per query after the load.
+ANSWER_ATTEMPTS = 10
 
 # What agents type: selective (exact plan) and broad (index plan) filters, semantic words.
 SEARCH_QUERIES = [
@@ -372,8 +374,7 @@ async def _load(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall = time.perf_counter() - started
     timed_share = len(latencies) / max(1, warmup + requests)
-    if len(answers) < len(bodies):
-        raise SystemExit(f"only {len(answers)} of {len(bodies)} queries answered; see serve.log")
+    await _answer_the_rest(host, int(port), key, bodies, answers)
     figures = {
         **_latency_figures(latencies, wall * timed_share),
         "concurrency": concurrency,
@@ -383,6 +384,28 @@ async def _load(
         "queries": len(SEARCH_QUERIES),
     }
     return figures, [answers[index] for index in range(len(bodies))]
+
+
+async def _answer_the_rest(
+    host: str, port: int, key: str, bodies: list[bytes], answers: dict[int, dict[str, Any]]
+) -> None:
+    """One answer per query for the raw-SQL anchor, one request at a time: under load (a cold
+    start, say) a query may have had only 503s, which the timed figures count as errors."""
+    connection = _Connection(host, port, key)
+    try:
+        for index, body in enumerate(bodies):
+            for _ in range(ANSWER_ATTEMPTS):
+                if index in answers:
+                    break
+                status, payload = await connection.post("/api/property-search", body)
+                if status == 200:
+                    answers[index] = json.loads(payload)
+                else:
+                    await asyncio.sleep(1.0)
+            else:
+                raise SystemExit(f"query {index} had no answer in {ANSWER_ATTEMPTS} attempts")
+    finally:
+        await connection.close()
 
 
 def _latency_figures(latencies: list[float], seconds: float) -> dict[str, Any]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import psycopg
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from copilot_api.app import create_app
 from copilot_api.listings.fields import is_private_field
+from copilot_config import Settings
 
 Client = TestClient[Litestar]
 
@@ -214,3 +218,27 @@ def test_search_uses_the_openai_parser_when_configured(
     assert body["semantic_query"] == "mountain views"
     assert {"field": "City", "op": "eq", "value": "Denver"} in body["filters"]
     assert all(r["listing"]["City"] == "Denver" for r in body["results"])
+
+
+def test_a_search_slower_than_its_statement_timeout_fails_alone(
+    listings_settings: Settings, api_key_headers: dict[str, str], listings_db_url: str
+) -> None:
+    """PostgreSQL cancels the search (0.8 of the reply timeout) before the service would drop
+    the connection: a clear 503, and the next search is served at once (no circuit breaker)."""
+    settings = listings_settings.model_copy(
+        update={"database": listings_settings.database.model_copy(update={"timeout": 0.5})}
+    )
+    body = {"query": "3 bed house in Ames", "limit": 3}
+    with TestClient(create_app(settings)) as client:
+        client.headers.update(api_key_headers)
+        search(client, body)
+        with psycopg.connect(listings_db_url) as blocker:
+            blocker.execute("LOCK TABLE listings IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            response = client.post("/api/property-search", json=body)
+            waited = time.monotonic() - started
+            blocker.rollback()
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "search_timeout"
+        assert 0.3 < waited < 0.5 + 0.3
+        assert search(client, body)["results"]

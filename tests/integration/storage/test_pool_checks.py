@@ -31,7 +31,7 @@ def _counting_round_trip_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         await original(connection)
 
-    monkeypatch.setattr(database_module.AsyncConnectionPool, "check_connection", counted)
+    monkeypatch.setattr(AsyncConnectionPool, "check_connection", counted)
     return calls
 
 

@@ -45,7 +45,6 @@ HNSW_EF_SEARCH: Final = 400
 # scans, sorts or hash joins where an index serves (a sort is still used where nothing else
 # can); JIT compilation costs more than these short queries.
 SEARCH_SETTINGS: Final = {
-    "statement_timeout": "5000",
     "random_page_cost": "1.1",
     "jit": "off",
     "hnsw.ef_search": str(HNSW_EF_SEARCH),
@@ -56,6 +55,17 @@ SEARCH_SETTINGS: Final = {
     "enable_hashjoin": "off",
     "enable_mergejoin": "off",
 }
+# PostgreSQL cancels a search statement itself a little before the service would stop waiting
+# for its reply (which drops the connection and refuses requests for a moment, as for a hung
+# server): a search that is merely slow fails alone, with its own error (`search_timeout`).
+STATEMENT_SHARE_OF_REPLY_TIMEOUT: Final = 0.8
+
+
+def search_settings(reply_timeout_s: float) -> dict[str, str]:
+    statement_ms = max(1, int(reply_timeout_s * 1000 * STATEMENT_SHARE_OF_REPLY_TIMEOUT))
+    return SEARCH_SETTINGS | {"statement_timeout": str(statement_ms)}
+
+
 # For recall measurements: an ORDER BY distance with no index scan at all is exact.
 EXACT_SCAN_SETTINGS: Final = {"enable_indexscan": "off", "jit": "off"}
 
@@ -263,8 +273,8 @@ matching AS MATERIALIZED (
     ) END AS n
     FROM met_count
 ), candidates AS MATERIALIZED (
-    SELECT l.listing_key, {columns} FROM matching JOIN listings l USING (listing_key), limits
-    WHERE {exact_gate}
+    SELECT l.listing_key, {columns} FROM listings l, limits
+    WHERE {exact_gate} AND l.listing_key = ANY (ARRAY(SELECT listing_key FROM matching))
 ),"""
 
 # One row per listing of the page (none: one row of nulls), each with the counts.

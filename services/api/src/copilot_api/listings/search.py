@@ -44,6 +44,7 @@ from copilot_api.listings.ranking import (
     PlanSwitch,
     RankedRow,
     Ranker,
+    search_settings,
     settings_statement,
 )
 from copilot_api.listings.sorting import Sort
@@ -101,7 +102,7 @@ class SearchService:
         self._switch = switch or PlanSwitch()
         self._understood: LruCache[tuple[str, int], ParsedQuery] = LruCache(cache_size)
         self._vectors: LruCache[str, str | None] = LruCache(cache_size)
-        self._settings = settings_statement(SEARCH_SETTINGS)
+        self._settings = settings_statement(search_settings(database.reply_timeout))
 
     @property
     def vocabulary(self) -> VocabularyCache:

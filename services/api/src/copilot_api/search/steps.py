@@ -8,6 +8,7 @@ import re
 from typing import Any, ClassVar
 
 import msgspec
+from psycopg.errors import QueryCanceled
 from pydantic import Field
 
 from copilot_api.ai.embeddings import EmbeddingError
@@ -150,6 +151,12 @@ class SearchListings(StepType[SearchListingsParams]):
                 503,
                 "embeddings_unavailable",
                 "The embedding provider is not answering; retry shortly.",
+            ) from None
+        except QueryCanceled:  # the search's statement timeout (listings/ranking.py)
+            raise StepError(
+                503,
+                "search_timeout",
+                "The search took too long; retry shortly, or narrow it with more filters.",
             ) from None
         return _body(SearchOutcome.from_result(result, understood, compliance))
 

@@ -225,6 +225,7 @@ class Database:
         configure: ConnectionConfigurer | None = None,
         timeout: float = 2.0,
     ) -> None:
+        self.reply_timeout = timeout
 
         async def configure_connection(connection: DeadlineConnection) -> None:
             connection.reply_deadline = timeout
