@@ -208,3 +208,41 @@ def test_unknowns_counted_past_the_cap_are_ranked_on_the_index(
     assert len(result.hits) == 10
     assert all(hit.criteria[0]["status"] == "unknown" for hit in result.hits)
     assert plans == ["index"]
+
+
+def test_filters_broader_than_the_threshold_are_counted_once_per_catalogue_version(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[int] = []
+    count_and_rank = Ranker.count_and_rank
+
+    async def counting(self: Ranker, *args: Any, **kwargs: Any) -> Any:
+        counted.append(1)
+        return await count_and_rank(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ranker, "count_and_rank", counting)
+    switch = PlanSwitch(candidate_pool=100, min_exact_rows=100, max_exact_rows=100, count_cap=50)
+    service = searcher.service(switch)
+    first = searcher.search(service, "quiet street", ACTIVE_HOUSES)
+    again = searcher.search(service, "sunny kitchen", ACTIVE_HOUSES)
+    assert len(counted) == 1  # the second search knew the filters were broad
+    for result in (first, again):
+        assert (result.plan, result.total, result.total_relation) == ("index", 50, "gte")
+        assert len(result.hits) == 10
+        assert all(c["status"] == "met" for hit in result.hits for c in hit.criteria)
+    # Narrower filters are counted every time (their count is their total).
+    narrow = [*ACTIVE_HOUSES, Filter("City", Op.EQ, "Ames"), Filter("BedroomsTotal", Op.GTE, 5)]
+    matches = searcher.matching(
+        "SELECT count(*) FROM listings WHERE lower(property_type) = 'residential'"
+        " AND lower(standard_status) = 'active' AND lower(city) = 'ames' AND bedrooms_total >= 5"
+    )
+    assert 0 < matches <= 50
+    searcher.search(service, "quiet street", narrow)
+    searcher.search(service, "quiet street", narrow)
+    assert len(counted) == 3
+    # A write bumps the catalogue version: broad filters are counted again.
+    with psycopg.connect(searcher.url) as connection:
+        connection.execute("UPDATE listings_meta SET catalog_version = catalog_version + 1")
+    searcher.runner.run(searcher.vocabulary.load())
+    searcher.search(service, "quiet street", ACTIVE_HOUSES)
+    assert len(counted) == 4

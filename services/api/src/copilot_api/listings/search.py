@@ -12,6 +12,9 @@
    whose tested fields are null ("unknown": they rank after every full match), choose the exact
    or the index plan from that count, and rank the page with its documents; like
    Elasticsearch, counting stops past 3,000 matches (`total_relation` is then "gte").
+   Filters found broader than the threshold skip the count until the catalogue changes (its
+   version, which every write bumps, is part of the key): their total is "3,000 or more" and
+   their plan the index either way, and counting them is a third of such a search.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+import msgspec
 import numpy as np
 from psycopg import AsyncConnection, sql
 
@@ -40,6 +44,7 @@ from copilot_api.listings.query_cache import LruCache
 from copilot_api.listings.ranking import (
     EXACT_SCAN_SETTINGS,
     SEARCH_SETTINGS,
+    Condition,
     Plan,
     PlanSwitch,
     RankedRow,
@@ -102,6 +107,8 @@ class SearchService:
         self._switch = switch or PlanSwitch()
         self._understood: LruCache[tuple[str, int], ParsedQuery] = LruCache(cache_size)
         self._vectors: LruCache[str, str | None] = LruCache(cache_size)
+        # (catalog version, filters) known to match more listings than the plan threshold.
+        self._broad: LruCache[tuple[int, bytes], bool] = LruCache(cache_size)
         self._settings = settings_statement(search_settings(database.reply_timeout))
 
     @property
@@ -148,6 +155,8 @@ class SearchService:
             sort=order,
             switch=self._switch,
         )
+        broad_key = (self._vocabulary.current.version, _FILTERS_KEY.encode(effective))
+        known_broad = plan is None and broad_key in self._broad
         # A pipeline: BEGIN, the settings and the counts travel in one round trip.
         async with (
             self._database.pool.connection() as connection,
@@ -155,9 +164,16 @@ class SearchService:
             connection.transaction(),
         ):
             await connection.execute(self._settings)
-            page, tiers, chosen_plan = await _search(
-                connection, ranker, effective, limit, offset, plan
-            )
+            if known_broad:
+                page, tiers, chosen_plan = await _search_broad(
+                    connection, ranker, met_condition(effective), limit, offset
+                )
+            else:
+                page, tiers, chosen_plan = await _search(
+                    connection, ranker, effective, limit, offset, plan
+                )
+        if plan is None and tiers.broad:
+            self._broad.put(broad_key, True)
         return SearchResult(
             query=query,
             filters=effective,
@@ -182,11 +198,16 @@ class SearchService:
         return literal
 
 
+# Filters as the broad-filter cache's key (a Filter's value may be a list: not hashable).
+_FILTERS_KEY: Final = msgspec.json.Encoder()
+
+
 @dataclass(frozen=True, slots=True)
 class _Totals:
     met: int
     unknown: int
     complete: bool  # False: counting stopped at the cap, the total is a floor
+    broad: bool = False  # more full matches than the plan threshold
 
     @property
     def total(self) -> int:
@@ -209,7 +230,8 @@ async def _search(
     if plan == "index" and offset < counts.met:
         page = await ranker.rank(connection, met, limit, offset, plan)
     if counts.unknown is None:  # more full matches than the cap: no page reaches the unknowns
-        return page, _Totals(min(counts.met, cap), 0, complete=False), plan
+        broad = counts.met > counts.threshold
+        return page, _Totals(min(counts.met, cap), 0, complete=False, broad=broad), plan
     if len(page) < limit and counts.unknown > 0:
         # The unknowns are counted only up to the cap: a count past it is no size to rank all
         # of them exactly (a filter on a field most listings lack leaves nearly all unknown).
@@ -219,6 +241,14 @@ async def _search(
         page += await ranker.rank(connection, unknown, limit - len(page), tier_offset, tier_plan)
     totals = _Totals(counts.met, min(counts.unknown, cap), complete=counts.unknown <= cap)
     return page, totals, plan
+
+
+async def _search_broad(
+    connection: AsyncConnection[Any], ranker: Ranker, met: Condition, limit: int, offset: int
+) -> tuple[list[RankedRow], _Totals, Plan]:
+    """Filters known to be broader than the threshold: the index plan, without counting."""
+    page = await ranker.rank(connection, met, limit, offset, "index")
+    return page, _Totals(ranker.switch.count_cap, 0, complete=False, broad=True), "index"
 
 
 def _hit(row: RankedRow, filters: list[Filter]) -> SearchHit:
