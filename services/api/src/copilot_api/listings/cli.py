@@ -158,7 +158,10 @@ async def _ingest_async(
         async with (
             await AsyncConnection.connect(url, autocommit=True) as connection,
             await AsyncConnection.connect(url, autocommit=True) as reader,
+            await AsyncConnection.connect(url, autocommit=True) as second_writer,
         ):
+            # Two batches written at once: PostgreSQL's share of a load (parsing documents,
+            # full-text vectors) is as large as this process's, and a second core takes half.
             return await ingest_records(
                 connection,
                 provider,
@@ -167,6 +170,7 @@ async def _ingest_async(
                 expected_rows=expected_rows,
                 on_progress=on_progress,
                 read_connection=reader,
+                extra_writers=[second_writer],
                 summary=summary,
             )
     finally:

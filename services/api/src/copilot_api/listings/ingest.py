@@ -4,7 +4,9 @@ Per batch: validate rows (bad ones are reported with their line and reason, the 
 skip rows whose normalised document is already stored, embed only rows whose text changed, then
 upsert the batch in ONE transaction, so an interrupted run never leaves half a batch behind.
 A key seen twice in a file is applied in order (the batch is flushed before the second one, so
-the later row wins) and reported as a warning naming both lines.
+the later row wins) and reported as a warning naming both lines. With more than one writer,
+batches without common keys may commit out of file order: an interrupted run leaves whole
+batches, not always a prefix of the file; running it again completes it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,11 +89,23 @@ class _Plan:
     unchanged: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A batch being written: its task, the keys it changes and the connection it holds."""
+
+    task: asyncio.Task[None]
+    keys: frozenset[str]
+    connection: AsyncConnection[Any]
+
+
 class Ingestor:
     """Writes records through `connection` (autocommit; each batch opens its transaction).
 
     With a separate `read_connection` the next batch is validated, checked against the stored
-    hashes and embedded while the current batch is being written (a pipeline of two).
+    hashes and embedded while the current batch is being written (a pipeline). Each of
+    `extra_writers` carries one more batch at a time: PostgreSQL's share of a load (parsing
+    the documents, the full-text vectors) then runs on more than one core. A batch never
+    overtakes an earlier one holding one of its keys, so the later version of a row still wins.
     """
 
     def __init__(
@@ -102,10 +116,12 @@ class Ingestor:
         batch_size: int,
         on_progress: Progress | None = None,
         read_connection: AsyncConnection[Any] | None = None,
+        extra_writers: Sequence[AsyncConnection[Any]] = (),
         max_reported_errors: int = 1_000,
         summary: IngestSummary | None = None,
     ) -> None:
         self._connection = connection
+        self._writers = [connection, *extra_writers]
         self._reader = read_connection
         self._provider = provider
         self._batch_size = batch_size
@@ -116,8 +132,7 @@ class Ingestor:
         self._last_line: dict[str, int] = {}  # of each key seen, to name both rows of a duplicate
         self._batch: list[ValidListing] = []
         self._batch_keys: set[str] = set()
-        self._in_flight: asyncio.Task[None] | None = None
-        self._in_flight_keys: frozenset[str] = frozenset()
+        self._in_flight: list[_Write] = []  # oldest first, at most one per writer
 
     async def run(self, records: Iterable[SourceRecord]) -> IngestSummary:
         """Ingest every record; the embedding space must already be bound (see loading.py)."""
@@ -128,8 +143,8 @@ class Ingestor:
             await self._flush()
             await self._drain()
         finally:
-            if self._in_flight is not None:  # an error elsewhere: let the write finish or fail
-                await asyncio.gather(self._in_flight, return_exceptions=True)
+            # An error elsewhere: let the writes under way finish or fail.
+            await asyncio.gather(*(write.task for write in self._in_flight), return_exceptions=True)
             self._summary.seconds = time.perf_counter() - started
         return self._summary
 
@@ -175,21 +190,30 @@ class Ingestor:
         if self._reader is None:
             await self._drain()  # one connection: nothing may overlap the write
         plan = await self._plan(batch, self._reader or self._connection)
-        await self._drain()
-        self._in_flight_keys = frozenset(row.key for row in plan.changed)
-        self._in_flight = asyncio.create_task(self._write(plan, len(batch)))
+        keys = frozenset(row.key for row in plan.changed)
+        while len(self._in_flight) == len(self._writers) or any(
+            keys & write.keys for write in self._in_flight
+        ):
+            await self._finish_oldest()
+        busy = {id(write.connection) for write in self._in_flight}
+        writer = next(c for c in self._writers if id(c) not in busy)
+        task = asyncio.create_task(self._write(plan, len(batch), writer))
+        self._in_flight.append(_Write(task, keys, writer))
+
+    async def _finish_oldest(self) -> None:
+        await self._in_flight.pop(0).task
 
     async def _drain(self) -> None:
-        task, self._in_flight = self._in_flight, None
-        if task is not None:
-            await task
+        while self._in_flight:
+            await self._finish_oldest()
 
     async def _plan(self, batch: list[ValidListing], reader: AsyncConnection[Any]) -> _Plan:
         stored = await store.existing_hashes(reader, [row.key for row in batch])
-        # A key the in-flight batch is writing may already differ from what we just read:
+        # A key an in-flight batch is writing may already differ from what we just read:
         # treat it as changed and re-embed it rather than trust a stale hash.
-        for key in self._in_flight_keys.intersection(stored):
-            del stored[key]
+        for write in self._in_flight:
+            for key in write.keys.intersection(stored):
+                del stored[key]
         changed = [row for row in batch if stored.get(row.key, (b"",))[0] != row.content_hash]
         to_embed = [
             row for row in changed if row.key not in stored or stored[row.key][1] != row.text_hash
@@ -206,22 +230,24 @@ class Ingestor:
         documents = [_ENCODER.encode(row.data).decode() for row in changed]
         return _Plan(changed, prepared, documents, len(batch) - len(changed))
 
-    async def _write(self, plan: _Plan, batch_rows: int) -> None:
+    async def _write(self, plan: _Plan, batch_rows: int, writer: AsyncConnection[Any]) -> None:
         if plan.changed:
-            async with self._connection.transaction():
+            async with writer.transaction():
                 outcome, needs_vector = await store.write_batch(
-                    self._connection, plan.prepared, plan.documents
+                    writer, plan.prepared, plan.documents
                 )
                 if needs_vector:
-                    await self._embed_missing(plan.changed, needs_vector)
+                    await self._embed_missing(writer, plan.changed, needs_vector)
             self._summary.inserted += outcome.inserted
             self._summary.updated += outcome.updated
             self._summary.unchanged += outcome.unchanged
         self._summary.unchanged += plan.unchanged
         self._progress(batch_rows)
 
-    async def _embed_missing(self, rows: list[ValidListing], keys: list[str]) -> None:
+    async def _embed_missing(
+        self, writer: AsyncConnection[Any], rows: list[ValidListing], keys: list[str]
+    ) -> None:
         """Rows whose stored vector could not be reused (changed concurrently): embed now."""
         texts = {row.key: row.text for row in rows}
         vectors = await self._provider.embed([texts[key] for key in keys])
-        await store.store_embeddings(self._connection, keys, np.asarray(vectors))
+        await store.store_embeddings(writer, keys, np.asarray(vectors))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from psycopg import AsyncConnection
@@ -37,13 +37,15 @@ async def ingest_records(
     expected_rows: int | None = None,
     on_progress: Progress | None = None,
     read_connection: AsyncConnection[Any] | None = None,
+    extra_writers: Sequence[AsyncConnection[Any]] = (),
     summary: IngestSummary | None = None,
 ) -> IngestSummary:
     """Bind the embedding space, pick the index plan, ingest, refresh statistics.
 
     `read_connection` (optional, a second connection) lets the next batch be prepared while
-    the current one is being written. A caller-owned `summary` is filled as rows are written,
-    so it reports what was done even when the run fails part-way.
+    the current one is being written; each of `extra_writers` writes one more batch at a time.
+    A caller-owned `summary` is filled as rows are written, so it reports what was done even
+    when the run fails part-way.
     """
     await store.bind_embedding_space(connection, provider.space, build_index=False)
     defer = (
@@ -65,6 +67,7 @@ async def ingest_records(
         batch_size=batch_size,
         on_progress=on_progress,
         read_connection=read_connection,
+        extra_writers=extra_writers,
         summary=summary,
     )
     try:
