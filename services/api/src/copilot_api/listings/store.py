@@ -23,12 +23,13 @@ from copilot_api.listings.vectors import PgVector, register_vector_dumper, vecto
 logger = logging.getLogger(__name__)
 
 VECTOR_INDEX: Final = "listings_embedding_hnsw"
-# The build is most of a bulk load's index time (30 s of a 65 s load of 100k listings). Measured
-# there (build s / tie-aware recall@10 at ef_search 400): ef_construction 64 -> 30 s / 0.955,
-# 48 -> 24 s / 0.957, 32 -> 19 s / 0.94; m=12 -> 21 s / 0.937. The local embeddings afford
-# no less than m=16 and 48.
+# pgvector's defaults. The build is most of a bulk load's index time (30 s of 50 s for 100k
+# listings), but smaller graphs lose recall, which the local embeddings can least afford.
+# Measured at 100k (build s / tie-aware recall@10, ef_search 400, 400 candidates; the parallel
+# build varies by about 0.02 from one build to the next): ef_construction 64 -> 30 s /
+# 0.955-0.958 in three builds; 48 -> 24 s / 0.928-0.957; 32 -> 19 s / 0.94; m 12 -> 21 s / 0.937.
 HNSW_M: Final = 16
-HNSW_EF_CONSTRUCTION: Final = 48
+HNSW_EF_CONSTRUCTION: Final = 64
 # The graph holds half-precision copies of the vectors (an expression index): half the memory
 # and disk, a faster build, and the search re-ranks its candidates by the exact distance.
 # Queries must order by the very same expression (see ranking.py).
