@@ -14,7 +14,7 @@
    Elasticsearch, counting stops past 3,000 matches (`total_relation` is then "gte").
    Filters found broader than the threshold skip the count until the catalogue changes (its
    version, which every write bumps, is part of the key): their total is "3,000 or more" and
-   their plan the index either way, and counting them is a third of such a search.
+   their plan the index either way, and counting them is a quarter of such a search.
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ async def check_connection(connection: DeadlineConnection) -> None:
     """The pool's check before handing a connection out. A server that ended the connection
     (a restart, a terminated backend) has left an error message or end-of-file on its socket,
     so a recently used, idle connection whose socket has nothing to read is handed out without
-    a round trip (four of them per search otherwise); any other connection, including one idle
+    a round trip (one per checkout, several per search); any other connection, including one idle
     for longer (a peer that vanished silently shows only there), must answer an empty query."""
     now = asyncio.get_running_loop().time()
     recently_used = (
