@@ -80,6 +80,26 @@ def ingest_with_two_writers(url: str, rows: Iterable[dict[str, Any]], **options:
     return asyncio.run(run())
 
 
+def stall_inserts_of(url: str, key: str, seconds: float) -> None:
+    """A trigger that makes every insert of `key` sleep (a slow batch, a stuck one)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            """
+            CREATE FUNCTION stall_on_key() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.listing_key = TG_ARGV[0] THEN PERFORM pg_sleep(TG_ARGV[1]::float8); END IF;
+                RETURN NEW;
+            END $$;
+            """
+        )
+        connection.execute(
+            psycopg.sql.SQL(
+                "CREATE TRIGGER stall_on_key BEFORE INSERT ON listings"
+                " FOR EACH ROW EXECUTE FUNCTION stall_on_key({}, {})"
+            ).format(psycopg.sql.Literal(key), psycopg.sql.Literal(str(seconds)))
+        )
+
+
 def keys_in(url: str) -> list[str]:
     with psycopg.connect(url) as connection:
         rows = connection.execute("SELECT listing_key FROM listings ORDER BY 1").fetchall()
@@ -183,18 +203,7 @@ def test_two_writers_apply_repeated_keys_in_file_order(database_url: str) -> Non
     K0), so the second, which holds K1's later version, must wait for it, or K1 ends at its
     first version."""
     apply_migrations(database_url)
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(
-            """
-            CREATE FUNCTION stall_on_k0() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.listing_key = 'K0' THEN PERFORM pg_sleep(0.5); END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER stall_on_k0 BEFORE INSERT ON listings
-                FOR EACH ROW EXECUTE FUNCTION stall_on_k0();
-            """
-        )
+    stall_inserts_of(database_url, "K0", seconds=0.5)
     rows = [
         row("K0"),
         row("K1", ListPrice=300000),
@@ -259,18 +268,7 @@ def test_a_killed_ingest_leaves_no_partial_batch(database_url: str, tmp_path: Pa
     """A real crash: the CLI is SIGKILLed while PostgreSQL is inside its second batch (its
     second writer may have written the third)."""
     apply_migrations(database_url)
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(
-            """
-            CREATE FUNCTION stall_on_k75() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.listing_key = 'K75' THEN PERFORM pg_sleep(60); END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER stall_on_k75 BEFORE INSERT ON listings
-                FOR EACH ROW EXECUTE FUNCTION stall_on_k75();
-            """
-        )
+    stall_inserts_of(database_url, "K75", seconds=60)
     path = tmp_path / "feed.jsonl"
     path.write_text("".join(json.dumps(row(f"K{n}")) + "\n" for n in range(1, 151)))
     process = subprocess.Popen(
