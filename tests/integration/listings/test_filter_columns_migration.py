@@ -1,5 +1,6 @@
 """Migration 0050 gives Basement and AssociationYN typed columns (in the covering index) without
-losing or changing a stored listing, and the filters on them keep their answers."""
+losing or changing a stored listing, and the filters on them keep their answers; 0070 copies
+every vector into the city covering index, and rebinding the embedding space keeps it."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def test_0050_adds_the_columns_keeps_every_listing_and_every_answer(before_0050_
 
     applied = apply_migrations(before_0050_url)
 
-    assert [m.version for m in applied] == [50, 60]
+    assert [m.version for m in applied] == [50, 60, 70]
     assert _documents(before_0050_url) == documents
     assert _answers(before_0050_url, {}) == expected
     with psycopg.connect(before_0050_url) as connection:
@@ -131,3 +132,64 @@ def test_0050_adds_the_columns_keeps_every_listing_and_every_answer(before_0050_
     assert "Index Cond: ((lower(property_sub_type)) = 'condominium'::text)" in subtype_plan
     assert vacuumed == (True,)
     assert nulls == (60, 80)  # a quarter without Basement, a third without AssociationYN
+
+
+def test_0070_copies_every_vector_into_the_city_covering_index(before_0050_url: str) -> None:
+    apply_migrations(before_0050_url)
+    with psycopg.connect(before_0050_url) as connection:
+        copies = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE embedding_half IS NOT NULL"
+            " AND embedding_half::vector <=> embedding < 1e-5) FROM listings"
+        ).fetchone()
+        storage: dict[str, str] = dict(
+            connection.execute(
+                "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'listings'::regclass"
+                " AND attname IN ('embedding', 'embedding_half')"
+            ).fetchall()
+        )
+        # A search in a city takes its filters and distances from the index alone.
+        connection.execute("SET enable_seqscan = off")
+        city_plan = "\n".join(
+            row[0]
+            for row in connection.execute(
+                "EXPLAIN SELECT listing_key, embedding_half <=> embedding_half FROM listings l"
+                " WHERE lower(city) = 'ames' AND bedrooms_total >= 2"
+                " ORDER BY lower(l.city), lower(l.property_sub_type)"
+            )
+        )
+    assert copies == (240, 240)
+    # The vector stays in the row; the copy, read only by the index, goes out of line first.
+    assert storage == {"embedding": "m", "embedding_half": "e"}
+    assert "Index Only Scan using listings_city_vector_cover" in city_plan
+
+
+def test_rebinding_the_embedding_space_keeps_the_copy_and_its_index(before_0050_url: str) -> None:
+    apply_migrations(before_0050_url)
+
+    async def rebind() -> None:
+        async with await psycopg.AsyncConnection.connect(
+            before_0050_url, autocommit=True
+        ) as connection:
+            provider = LocalEmbeddingProvider(64)
+            await store.rebind_for_reembed(connection, provider.space)
+            cursor = await connection.execute("SELECT min(listing_key) FROM listings")
+            first = await cursor.fetchone()
+            assert first is not None
+            await store.store_embeddings(connection, [first[0]], provider.embed_sync(["porch"]))
+
+    asyncio.run(rebind())
+    with psycopg.connect(before_0050_url) as connection:
+        vectors = connection.execute(
+            "SELECT count(embedding), count(embedding_half) FROM listings"
+        ).fetchone()
+        index = connection.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [store.CITY_COVER_INDEX]
+        ).fetchone()
+        storage = connection.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'listings'::regclass"
+            " AND attname = 'embedding'"
+        ).fetchone()
+    assert vectors == (1, 1)  # every vector cleared with its copy; a new vector gets one
+    assert index is not None
+    assert "embedding_half" in index[0]
+    assert storage == ("m",)

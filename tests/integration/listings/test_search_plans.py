@@ -102,6 +102,36 @@ def test_the_plan_switches_exactly_at_the_threshold(searcher: Searcher) -> None:
     assert max(hit.ranking["similarity"] for hit in below.hits) == best
 
 
+def test_a_search_in_a_city_ranks_its_pool_from_the_city_index(searcher: Searcher) -> None:
+    """In a city the exact plan applies up to `max_city_exact_rows` matches, whatever the
+    table-wide threshold, and its pool (the nearest by the index's half-precision copy) holds
+    the true nearest matches."""
+    in_ames = [*ACTIVE_HOUSES, Filter("City", Op.EQ, "Ames")]
+    where = (
+        "lower(property_type) = 'residential' AND lower(standard_status) = 'active'"
+        " AND lower(city) = 'ames'"
+    )
+    matches = searcher.matching(f"SELECT count(*) FROM listings WHERE {where}")
+    assert matches > 20  # more than the pool below
+    narrow = PlanSwitch(candidate_pool=20, min_exact_rows=1, max_exact_rows=1)
+    result = searcher.search(searcher.service(narrow), "quiet street", in_ames)
+    assert (result.plan, result.total, result.total_relation) == ("exact", matches, "eq")
+    vector = LocalEmbeddingProvider(DIMENSIONS).embed_sync([result.semantic_query])[0]
+    literal = "[" + ",".join(str(float(x)) for x in vector) + "]"
+    with psycopg.connect(searcher.url) as connection:
+        row = connection.execute(
+            f"SELECT max(1 - (embedding <=> '{literal}')) FROM listings WHERE {where}"
+        ).fetchone()
+    assert row is not None
+    nearest = float(row[0])
+    best = max(hit.ranking["similarity"] for hit in result.hits)
+    assert best == pytest.approx(nearest, abs=1e-4)
+    assert all(hit.ranking["vector_rank"] <= 20 for hit in result.hits)
+    # Past the city limit, the index plan.
+    small_city = PlanSwitch(candidate_pool=20, max_city_exact_rows=matches - 1)
+    assert searcher.search(searcher.service(small_city), "quiet street", in_ames).plan == "index"
+
+
 def test_the_threshold_grows_with_the_square_root_of_the_table() -> None:
     switch = PlanSwitch(candidate_pool=400, min_exact_rows=3_000, max_exact_rows=20_000)
     assert switch.threshold(2_400) == 3_000

@@ -30,7 +30,7 @@ import numpy as np
 from psycopg import AsyncConnection, sql
 
 from copilot_api.ai.embeddings import EmbeddingProvider
-from copilot_api.listings.fields import public_listing
+from copilot_api.listings.fields import Op, public_listing
 from copilot_api.listings.filters import (
     Filter,
     criterion,
@@ -224,7 +224,10 @@ async def _search(
 ) -> tuple[list[RankedRow], _Totals, Plan]:
     """Rows offset..offset+limit of [listings meeting every filter, then unknowns]."""
     met, unknown = met_condition(filters), unknown_condition(filters)
-    counts, page = await ranker.count_and_rank(connection, met, unknown, limit, offset, forced)
+    in_city = any(f.field == "City" and f.op in (Op.EQ, Op.IN) for f in filters)
+    counts, page = await ranker.count_and_rank(
+        connection, met, unknown, limit, offset, forced, in_city=in_city
+    )
     cap = ranker.switch.count_cap
     plan: Plan = forced or ("exact" if counts.met <= counts.threshold else "index")
     if plan == "index" and offset < counts.met:

@@ -34,6 +34,14 @@ HNSW_EF_CONSTRUCTION: Final = 64
 # and disk, a faster build, and the search re-ranks its candidates by the exact distance.
 # Queries must order by the very same expression (see ranking.py).
 VECTOR_INDEX_EXPRESSION: Final = "(embedding::halfvec({dimensions})) halfvec_cosine_ops"
+# The covering index keyed by city (migration 0070) and the half-precision copy of the vector it
+# holds, for vectors of up to COVERED_DIMENSIONS (a btree entry holds about 2.7 KB).
+CITY_COVER_INDEX: Final = "listings_city_vector_cover"
+COVERED_DIMENSIONS: Final = 1024
+HALF_VECTOR_COLUMN: Final = (
+    "embedding_half halfvec GENERATED ALWAYS AS (CASE WHEN vector_dims(embedding) <= "
+    f"{COVERED_DIMENSIONS} THEN embedding::halfvec END) STORED"
+)
 # Advisory lock serialising schema-level work on listings (binding, index builds, sample load).
 LISTINGS_LOCK: Final = 7_361_204_916
 
@@ -133,12 +141,26 @@ async def _switch_space(
     wanted = f"vector({space.dimensions})"
     if clear or await vector_column_type(connection) != wanted:
         await drop_vector_index(connection)
+        # The half-precision copy is generated from the vector, so PostgreSQL refuses to retype
+        # the vector under it: it is dropped and added again in the same statement, which drops
+        # the covering index that holds it (recreated from its definition). Retyping resets the
+        # storage modes: the vector stays in line, the copy (read by the index only) does not.
+        cover = await _index_definition(connection, CITY_COVER_INDEX)
         await connection.execute(
             sql.SQL(
-                "ALTER TABLE listings ALTER COLUMN embedding TYPE {} USING NULL,"
+                "ALTER TABLE listings DROP COLUMN IF EXISTS embedding_half,"
+                " ALTER COLUMN embedding TYPE {} USING NULL, ADD COLUMN {},"
+                " ALTER COLUMN embedding SET STORAGE MAIN,"
+                " ALTER COLUMN embedding_half SET STORAGE EXTERNAL,"
                 " SET (toast_tuple_target = {})"
-            ).format(sql.SQL(wanted), sql.Literal(toast_tuple_target(space.dimensions)))
+            ).format(
+                sql.SQL(wanted),
+                sql.SQL(HALF_VECTOR_COLUMN),
+                sql.Literal(toast_tuple_target(space.dimensions)),
+            )
         )
+        if cover is not None:
+            await connection.execute(cover.encode())
     await connection.execute(
         "UPDATE listings_meta SET embedding_provider = %s, embedding_model = %s,"
         " embedding_dimensions = %s, updated_at = now()",
@@ -232,6 +254,13 @@ async def restore_deferred_indexes(connection: AsyncConnection[Any]) -> list[str
 async def _index_exists(connection: AsyncConnection[Any], name: str) -> bool:
     row = await (await connection.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))).fetchone()
     return bool(row and row[0])
+
+
+async def _index_definition(connection: AsyncConnection[Any], name: str) -> str | None:
+    """CREATE INDEX of an existing index (None: it does not exist, e.g. during a bulk load)."""
+    cursor = await connection.execute("SELECT pg_get_indexdef(to_regclass(%s))", (name,))
+    row = await cursor.fetchone()
+    return None if row is None or row[0] is None else str(row[0])
 
 
 async def existing_hashes(
