@@ -48,7 +48,7 @@ from copilot_api.listings.filters import Filter
 from copilot_api.listings.ranking import HNSW_EF_SEARCH
 from copilot_api.listings.samples import generate_listings
 from copilot_api.listings.search import nearest
-from copilot_api.listings.store import HNSW_EF_CONSTRUCTION, HNSW_M
+from copilot_api.listings.store import HNSW_EF_CONSTRUCTION, HNSW_M, VECTOR_GRAPHS
 from copilot_api.security import store as key_store
 from copilot_api.security.scopes import parse_scopes
 from copilot_api.storage.embedded import EmbeddedPostgres, ServerTuning
@@ -502,7 +502,9 @@ def _storage(url: str, workdir: Path) -> dict[str, Any]:
     with psycopg.connect(url) as connection:
         row = connection.execute(
             "SELECT pg_table_size('listings'), pg_indexes_size('listings'),"
-            " coalesce(pg_relation_size(to_regclass('listings_embedding_hnsw')), 0)"
+            " (SELECT coalesce(sum(pg_relation_size(to_regclass(name))), 0)"
+            " FROM unnest(%s::text[]) AS name)",
+            [[graph.index for graph in VECTOR_GRAPHS]],
         ).fetchone()
     assert row is not None
     megabytes = [round(int(value) / 2**20, 1) for value in row]

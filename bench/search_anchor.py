@@ -2,10 +2,10 @@
 
 Each HTTP query's filters (as the service parsed them) and semantic words become one statement
 sent straight through psycopg: the hard filters, then the ten nearest (in the order of the
-half-precision HNSW index), with the documents. The planner picks a B-tree prefilter or the
-HNSW index (iterative scan), as a developer tuning one query would. It does no counting, no
-text rank and no HTTP, so it is a floor the service's cost is compared with on the same machine
-in the same run.
+half-precision HNSW graph of their status), with the documents. The planner picks a B-tree
+prefilter or the HNSW index (iterative scan), as a developer tuning one query would. It does
+no counting, no text rank and no HTTP, so it is a floor the service's cost is compared with on
+the same machine in the same run.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from psycopg import sql
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.listings.filters import Filter, met_condition, parse_filters
 from copilot_api.listings.ranking import HNSW_EF_SEARCH
+from copilot_api.listings.search import status_graphs
 from copilot_api.listings.vectors import vector_literal
 
 SESSION_SETTINGS = (
@@ -47,6 +48,9 @@ def anchor_queries(
     for answer in answers:
         filters: list[Filter] = parse_filters(answer["filters"])
         condition, params = met_condition(filters)
+        graph, _ = status_graphs(filters)  # the HNSW graph of the status, as searches walk it
+        if graph is not None:
+            condition = condition + sql.SQL(" AND " + graph.predicate)
         vector = provider.embed_sync([answer["semantic_query"] or answer["query"]])[0]
         if not np.any(vector):
             statement = sql.SQL(

@@ -1,4 +1,5 @@
-"""Migration 0040 moves the HNSW graph to half precision without touching a stored vector."""
+"""Migrations 0040 and 0080 move the HNSW graph to half precision and split it by status
+(store.VECTOR_GRAPHS) without touching a stored vector."""
 
 from __future__ import annotations
 
@@ -56,12 +57,19 @@ def snapshot(url: str) -> list[tuple[str, str, str]]:
     return [(str(key), str(data), str(vector)) for key, data, vector in rows]
 
 
-def index_definition(url: str) -> str | None:
+LEGACY_INDEX = "listings_embedding_hnsw"
+
+
+def index_definition(url: str, name: str = LEGACY_INDEX) -> str | None:
     with psycopg.connect(url) as connection:
         row = connection.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (store.VECTOR_INDEX,)
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (name,)
         ).fetchone()
     return None if row is None else str(row[0])
+
+
+def graph_definitions(url: str) -> list[str | None]:
+    return [index_definition(url, graph.index) for graph in store.VECTOR_GRAPHS]
 
 
 def test_the_graph_is_rebuilt_on_half_precision_and_no_data_moves(old_layout_url: str) -> None:
@@ -82,7 +90,13 @@ def test_the_graph_is_rebuilt_on_half_precision_and_no_data_moves(old_layout_url
             return await store.ensure_vector_index(c, DIMENSIONS)
 
     assert asyncio.run(start_up())
-    assert "halfvec_cosine_ops" in (index_definition(old_layout_url) or "")
+    for graph, definition in zip(
+        store.VECTOR_GRAPHS, graph_definitions(old_layout_url), strict=True
+    ):
+        assert definition is not None
+        assert "halfvec_cosine_ops" in definition
+        assert "standard_status" in definition.split(" WHERE ")[1], graph
+    assert index_definition(old_layout_url) is None
     assert snapshot(old_layout_url) == before
 
 
@@ -94,8 +108,10 @@ def test_a_half_precision_graph_is_left_alone(old_layout_url: str) -> None:
             await store.ensure_vector_index(c, DIMENSIONS)
 
     asyncio.run(start_up())
-    built = index_definition(old_layout_url)
+    built = graph_definitions(old_layout_url)
+    assert None not in built
     with psycopg.connect(old_layout_url, autocommit=True) as connection:
-        migration = next(m for m in bundled_migrations() if m.version == 40)
-        connection.execute(migration.sql.encode())  # run again: nothing to do
-    assert index_definition(old_layout_url) == built
+        for version in (40, 80):  # run again: nothing to do
+            migration = next(m for m in bundled_migrations() if m.version == version)
+            connection.execute(migration.sql.encode())
+    assert graph_definitions(old_layout_url) == built

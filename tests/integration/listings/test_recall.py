@@ -12,11 +12,12 @@ import psycopg
 import pytest
 
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
+from copilot_api.listings import store
 from copilot_api.listings.fields import Op
 from copilot_api.listings.filters import Filter, met_condition
 from copilot_api.listings.ranking import EXACT_SCAN_SETTINGS, SEARCH_SETTINGS, settings_statement
-from copilot_api.listings.search import nearest
-from copilot_api.listings.store import VECTOR_INDEX
+from copilot_api.listings.search import nearest, status_graphs
+from copilot_api.listings.store import ACTIVE_GRAPH, OTHER_GRAPH
 from copilot_api.listings.vectors import vector_literal
 from tests.integration.listings.conftest import DIMENSIONS
 
@@ -32,11 +33,13 @@ QUERIES = [
     "walk to restaurants and coffee shops",
     "new construction with a builder warranty",
 ]
+# As searches send them: the default status filter is part of every set.
+ACTIVE = Filter("StandardStatus", Op.EQ, "Active")
 FILTER_SETS = [
-    [Filter("StandardStatus", Op.EQ, "Active")],
-    [Filter("ListPrice", Op.LTE, 600000)],
-    [Filter("BedroomsTotal", Op.GTE, 3), Filter("StandardStatus", Op.EQ, "Active")],
-    [Filter("City", Op.IN, ["Austin", "Denver", "Raleigh"])],
+    [ACTIVE],
+    [Filter("ListPrice", Op.LTE, 600000), ACTIVE],
+    [Filter("BedroomsTotal", Op.GTE, 3), ACTIVE],
+    [Filter("City", Op.IN, ["Austin", "Denver", "Raleigh"]), ACTIVE],
 ]
 
 
@@ -62,21 +65,32 @@ def test_hnsw_recall_at_10_against_an_exact_scan(sample_db_url: str) -> None:
 
 
 @pytest.mark.parametrize("plan", ["index", "exact"])
-def test_the_index_path_really_uses_the_hnsw_index(sample_db_url: str, plan: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "graph"),
+    [(ACTIVE, ACTIVE_GRAPH), (Filter("StandardStatus", Op.EQ, "Closed"), OTHER_GRAPH)],
+)
+def test_the_index_path_really_uses_the_hnsw_index(
+    sample_db_url: str, plan: str, status: Filter, graph: store.VectorGraph
+) -> None:
     """Otherwise the recall above could compare an exact scan with itself (left alone, the
-    planner picks a sequential scan or the index depending on table size and statistics)."""
+    planner picks a sequential scan or the index depending on table size and statistics). A
+    search walks the graph of its status: Active (or unstated) listings, or all others."""
     vector = vector_literal(LocalEmbeddingProvider(DIMENSIONS).embed_sync(QUERIES[:1])[0])
-    condition, params = met_condition(FILTER_SETS[0])
+    filters = [Filter("BedroomsTotal", Op.GTE, 2), status]
+    condition, params = met_condition(filters)
+    met_graph, _ = status_graphs(filters)
+    assert met_graph == graph
     with psycopg.connect(sample_db_url) as connection:
         connection.execute(
             settings_statement(SEARCH_SETTINGS if plan == "index" else EXACT_SCAN_SETTINGS)
         )
         rows = connection.execute(
             psycopg.sql.SQL(
-                "EXPLAIN SELECT listing_key FROM listings WHERE {}"
-                " ORDER BY embedding::halfvec({}) <=> %s::halfvec({}) LIMIT 100"
+                "EXPLAIN SELECT listing_key FROM listings WHERE {} AND "
+                + graph.predicate
+                + " ORDER BY embedding::halfvec({}) <=> %s::halfvec({}) LIMIT 100"
             ).format(condition, psycopg.sql.Literal(DIMENSIONS), psycopg.sql.Literal(DIMENSIONS)),
             [*params, vector],
         ).fetchall()
     text = "\n".join(line for (line,) in rows)
-    assert (VECTOR_INDEX in text) is (plan == "index"), text
+    assert (graph.index in text) is (plan == "index"), text

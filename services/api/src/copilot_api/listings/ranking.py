@@ -33,7 +33,7 @@ from psycopg import AsyncConnection, sql
 
 from copilot_api.listings.fields import FIELDS
 from copilot_api.listings.sorting import Sort
-from copilot_api.listings.store import COVERED_DIMENSIONS
+from copilot_api.listings.store import COVERED_DIMENSIONS, VectorGraph
 
 Plan = Literal["exact", "index"]
 Condition = tuple[sql.Composable, list[Any]]
@@ -193,8 +193,11 @@ class Ranker:
         limit: int,
         offset: int,
         plan: Plan,
+        graph: VectorGraph | None = None,
     ) -> list[RankedRow]:
-        """Rows offset..offset+limit of the tier `where`, with their documents."""
+        """Rows offset..offset+limit of the tier `where`, with their documents. `graph`: the
+        HNSW graph that holds every row of the tier (None: no graph does; the index plan then
+        sorts every row of the tier by distance)."""
         condition, params = where
         use_index = plan == "index" and self.vector is not None
         if not use_index:
@@ -203,8 +206,9 @@ class Ranker:
             candidates, uses = _INDEX_CANDIDATES, 1
         else:
             candidates, uses = _SORTED_INDEX_CANDIDATES, 3
+        in_graph = sql.SQL("") if graph is None else sql.SQL(f" AND {graph.predicate}")
         query = sql.SQL(candidates + _RANKING + _PAGE_SELECT).format(
-            where=condition, **self._parts(limit, offset)
+            where=condition, in_graph=in_graph, **self._parts(limit, offset)
         )
         rows = await (await connection.execute(query, params * uses)).fetchall()
         return [_ranked_row(row) for row in rows]
@@ -359,10 +363,12 @@ WITH matching AS MATERIALIZED (
     SELECT l.listing_key, {columns} FROM matching JOIN listings l USING (listing_key)
 ),"""
 
-# The index plan ranks the `pool` nearest meeting the filters (HNSW, iterative scan).
+# The index plan ranks the `pool` nearest meeting the filters (HNSW, iterative scan), in the
+# graph that holds the tier: stating the graph's predicate lets PostgreSQL use its index.
 _INDEX_CANDIDATES: Final = """
 WITH candidates AS MATERIALIZED (
-    SELECT l.listing_key, {columns} FROM listings l WHERE {where} ORDER BY {nearest} LIMIT {pool}
+    SELECT l.listing_key, {columns} FROM listings l WHERE {where}{in_graph}
+    ORDER BY {nearest} LIMIT {pool}
 ),"""
 
 # With a sort on the index plan, the candidates are the first `wanted` rows in sort order plus
@@ -377,7 +383,8 @@ WITH head AS MATERIALIZED (
     WHERE {where} AND {sort_column} {within} (SELECT {cutoff}(value) FROM head)
     UNION ALL (
         SELECT l.listing_key, {columns} FROM listings l
-        WHERE {where} AND {sort_column} IS NULL AND (SELECT count(*) FROM head) < {wanted}
+        WHERE {where}{in_graph} AND {sort_column} IS NULL
+            AND (SELECT count(*) FROM head) < {wanted}
         ORDER BY {nearest} LIMIT {pool}
     )
 ),"""

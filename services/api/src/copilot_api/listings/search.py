@@ -44,7 +44,6 @@ from copilot_api.listings.query_cache import LruCache
 from copilot_api.listings.ranking import (
     EXACT_SCAN_SETTINGS,
     SEARCH_SETTINGS,
-    Condition,
     Plan,
     PlanSwitch,
     RankedRow,
@@ -53,6 +52,7 @@ from copilot_api.listings.ranking import (
     settings_statement,
 )
 from copilot_api.listings.sorting import Sort
+from copilot_api.listings.store import ACTIVE_GRAPH, OTHER_GRAPH, VectorGraph
 from copilot_api.listings.vectors import vector_literal
 from copilot_api.listings.vocabulary import VocabularyCache
 from copilot_api.storage.database import Database
@@ -166,7 +166,7 @@ class SearchService:
             await connection.execute(self._settings)
             if known_broad:
                 page, tiers, chosen_plan = await _search_broad(
-                    connection, ranker, met_condition(effective), limit, offset
+                    connection, ranker, effective, limit, offset
                 )
             else:
                 page, tiers, chosen_plan = await _search(
@@ -224,6 +224,7 @@ async def _search(
 ) -> tuple[list[RankedRow], _Totals, Plan]:
     """Rows offset..offset+limit of [listings meeting every filter, then unknowns]."""
     met, unknown = met_condition(filters), unknown_condition(filters)
+    met_graph, unknown_graph = status_graphs(filters)
     in_city = any(f.field == "City" and f.op in (Op.EQ, Op.IN) for f in filters)
     counts, page = await ranker.count_and_rank(
         connection, met, unknown, limit, offset, forced, in_city=in_city
@@ -231,7 +232,7 @@ async def _search(
     cap = ranker.switch.count_cap
     plan: Plan = forced or ("exact" if counts.met <= counts.threshold else "index")
     if plan == "index" and offset < counts.met:
-        page = await ranker.rank(connection, met, limit, offset, plan)
+        page = await ranker.rank(connection, met, limit, offset, plan, met_graph)
     if counts.unknown is None:  # more full matches than the cap: no page reaches the unknowns
         broad = counts.met > counts.threshold
         return page, _Totals(min(counts.met, cap), 0, complete=False, broad=broad), plan
@@ -241,16 +242,23 @@ async def _search(
         small = counts.unknown <= min(counts.threshold, cap)
         tier_plan: Plan = "exact" if small else "index"
         tier_offset = max(0, offset - counts.met)
-        page += await ranker.rank(connection, unknown, limit - len(page), tier_offset, tier_plan)
+        page += await ranker.rank(
+            connection, unknown, limit - len(page), tier_offset, tier_plan, unknown_graph
+        )
     totals = _Totals(counts.met, min(counts.unknown, cap), complete=counts.unknown <= cap)
     return page, totals, plan
 
 
 async def _search_broad(
-    connection: AsyncConnection[Any], ranker: Ranker, met: Condition, limit: int, offset: int
+    connection: AsyncConnection[Any],
+    ranker: Ranker,
+    filters: list[Filter],
+    limit: int,
+    offset: int,
 ) -> tuple[list[RankedRow], _Totals, Plan]:
     """Filters known to be broader than the threshold: the index plan, without counting."""
-    page = await ranker.rank(connection, met, limit, offset, "index")
+    met_graph, _ = status_graphs(filters)
+    page = await ranker.rank(connection, met_condition(filters), limit, offset, "index", met_graph)
     return page, _Totals(ranker.switch.count_cap, 0, complete=False, broad=True), "index"
 
 
@@ -265,6 +273,28 @@ def _hit(row: RankedRow, filters: list[Filter]) -> SearchHit:
             "text_rank": row.text_rank,
         },
     )
+
+
+def status_graphs(filters: Sequence[Filter]) -> tuple[VectorGraph | None, VectorGraph | None]:
+    """The HNSW graphs (store.VECTOR_GRAPHS) that hold every listing meeting `filters` and every
+    listing of their unknown tier; None where no one graph does (e.g. Active or Pending)."""
+    statuses = [f for f in filters if f.field == "StandardStatus"]
+    values = [
+        {str(v).casefold() for v in (f.value if isinstance(f.value, list) else [f.value])}
+        for f in statuses
+    ]
+    if any(
+        f.op in (Op.EQ, Op.IN) and v == {"active"} for f, v in zip(statuses, values, strict=True)
+    ):
+        # Their unknowns have no status: the same graph holds them.
+        return ACTIVE_GRAPH, ACTIVE_GRAPH
+    excludes_active = any(
+        (f.op in (Op.EQ, Op.IN) and "active" not in v)
+        or (f.op in (Op.NE, Op.NOT_IN) and "active" in v)
+        for f, v in zip(statuses, values, strict=True)
+    )
+    # Listings without a status (the unknowns) are in the Active graph.
+    return (OTHER_GRAPH if excludes_active else None), None
 
 
 def _text_terms(semantic: str) -> str | None:
@@ -290,8 +320,10 @@ async def nearest(
     settings = SEARCH_SETTINGS if plan == "index" else EXACT_SCAN_SETTINGS
     nearest_first: sql.Composable = sql.SQL("")
     if plan == "index":
+        graph, _ = status_graphs(filters)
+        in_graph = "" if graph is None else f" AND {graph.predicate}"
         nearest_first = sql.SQL(
-            " ORDER BY embedding::halfvec({n}) <=> {v}::halfvec({n}) LIMIT {pool}"
+            in_graph + " ORDER BY embedding::halfvec({n}) <=> {v}::halfvec({n}) LIMIT {pool}"
         ).format(n=sql.Literal(len(vector)), v=literal, pool=sql.Literal(max(pool, k)))
     statement = sql.SQL(
         "SELECT listing_key, d FROM (SELECT listing_key, embedding <=> {v}::vector AS d"
