@@ -8,7 +8,7 @@ The plan switch: an exact distance sort over the matching rows costs about one r
 match; the HNSW index with an iterative filtered scan costs about `pool / selectivity` graph
 visits, each dearer than a row visit (a hop compares the query with a node's neighbours: about
 2.5 row visits, measured at 100k listings). They cost the same near sqrt(2.5 x pool x table
-rows) matches (10,000 at 100k listings, capped at 20,000 from 160,000 listings), so up to that
+rows) matches (12,000 at 100k listings, capped at 20,000 from 270,000 listings), so up to that
 many matching rows the exact plan is used (and is exact), above it the index. In a city the
 exact plan reads a covering index that holds a half-precision copy of each vector, not the
 table, and applies up to `max_city_exact_rows` matches. The count that decides it is also the
@@ -41,9 +41,11 @@ Condition = tuple[sql.Composable, list[Any]]
 RRF_K: Final = 60
 # HNSW candidate list; with iterative scans pgvector keeps scanning until the filter yields
 # enough rows. relaxed_order may return rows slightly out of order: we re-sort exactly.
-# Measured at 100k listings with agent query texts (bench/search.py, tie-aware recall@10):
-# ef_search/pool 100/100 -> 0.81, 200/200 -> 0.90, 300/300 -> 0.935, 400/400 -> 0.95.
-HNSW_EF_SEARCH: Final = 400
+# Measured at 100k listings with agent query texts through the Active graph (bench/search.py,
+# tie-aware recall@10 / ms for an Active search): ef_search/pool 400/400 -> 0.942 / 11 ms,
+# 500/500 -> 0.955 / 13, 600/600 -> 0.963 / 15, 800/800 -> 0.977. A pool larger than ef_search
+# makes the scan walk the graph a second time (400/600: 0.968 but 20 ms).
+HNSW_EF_SEARCH: Final = 600
 # Every setting of a search transaction, sent as one statement. The data is cached in memory,
 # so random reads are cheap (the default 4.0 makes the planner AND huge bitmaps); the plan is
 # chosen by us from the exact count, so the planner may not second-guess it with sequential
@@ -88,7 +90,7 @@ def settings_statement(settings: dict[str, str]) -> sql.Composed:
 class PlanSwitch:
     """Where the exact plan gives way to the index (see the module docstring)."""
 
-    candidate_pool: int = 400  # nearest candidates the index plan ranks (>= offset + limit)
+    candidate_pool: int = HNSW_EF_SEARCH  # nearest candidates ranked (>= offset + limit)
     index_visit_cost: float = 2.5  # one graph visit of the index plan, in exact row visits
     min_exact_rows: int = 3_000  # the exact plan is never refused below this many matches
     max_exact_rows: int = 20_000  # nor used above it
