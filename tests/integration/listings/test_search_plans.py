@@ -130,6 +130,20 @@ def test_a_search_in_a_city_ranks_its_pool_from_the_city_index(searcher: Searche
     # Past the city limit, the index plan.
     small_city = PlanSwitch(candidate_pool=20, max_city_exact_rows=matches - 1)
     assert searcher.search(searcher.service(small_city), "quiet street", in_ames).plan == "index"
+    # A subtype without a city is a skip scan of the same index, under the table's threshold.
+    condos = [Filter("PropertySubType", Op.EQ, "Condominium")]
+    result = searcher.search(
+        searcher.service(PlanSwitch(candidate_pool=20)), "quiet street", condos
+    )
+    where = "lower(property_sub_type) = 'condominium' AND lower(standard_status) = 'active'"
+    assert result.plan == "exact"
+    assert result.total == searcher.matching(f"SELECT count(*) FROM listings WHERE {where}") > 20
+    with psycopg.connect(searcher.url) as connection:
+        row = connection.execute(
+            f"SELECT max(1 - (embedding <=> '{literal}')) FROM listings WHERE {where}"
+        ).fetchone()
+    assert row is not None
+    assert max(hit.ranking["similarity"] for hit in result.hits) == pytest.approx(row[0], abs=1e-4)
 
 
 def test_the_threshold_grows_with_the_square_root_of_the_table() -> None:

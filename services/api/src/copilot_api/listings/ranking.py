@@ -9,10 +9,11 @@ match; the HNSW index with an iterative filtered scan costs about `pool / select
 visits, each dearer than a row visit (a hop compares the query with a node's neighbours: about
 2.5 row visits, measured at 100k listings). They cost the same near sqrt(2.5 x pool x table
 rows) matches (12,000 at 100k listings, capped at 20,000 from 270,000 listings), so up to that
-many matching rows the exact plan is used (and is exact), above it the index. In a city the
-exact plan reads a covering index that holds a half-precision copy of each vector, not the
-table, and applies up to `max_city_exact_rows` matches. The count that decides it is also the
-search's `total` (counted up to the threshold).
+many matching rows the exact plan is used (and is exact), above it the index. With a filter on
+the city or the property subtype, the exact plan reads a covering index that holds a
+half-precision copy of each vector instead of the table; in a city it then applies up to
+`max_city_exact_rows` matches. The count that decides it is also the search's `total`
+(counted up to the threshold).
 
 Ranking inside a tier is reciprocal rank fusion (k=60) of cosine similarity and full-text rank
 over the candidates: the `pool` nearest matches on either plan (exactly the nearest on the exact
@@ -155,11 +156,13 @@ class Ranker:
         offset: int,
         forced: Plan | None,
         *,
+        keyed: bool = False,
         in_city: bool = False,
     ) -> tuple[TierCounts, list[RankedRow]]:
         """Count both tiers and, when the exact plan applies, rank the page of full matches in
-        the same statement (the filters are evaluated once). `in_city`: the filters hold the
-        listings to one city or a few (the city's covering index serves them)."""
+        the same statement (the filters are evaluated once). `keyed`: the filters hold the city
+        or the property subtype to one value or a few, keys of the covering index that holds
+        the vectors; `in_city`: the city (the exact plan then serves far more matches)."""
         limited = forced != "exact"
         gate = {"exact": "true", "index": "false", None: "(SELECT n FROM met_count) <= threshold"}
         parts = {
@@ -169,7 +172,7 @@ class Ranker:
             **self._parts(limit, offset),
         }
         matching, nearest = (
-            (_MATCHING_IN_CITY, _NEAREST_IN_CITY) if in_city else (_MATCHING, _NEAREST)
+            (_MATCHING_FROM_COVER, _NEAREST_FROM_COVER) if keyed else (_MATCHING, _NEAREST)
         )
         threshold = (
             sql.Literal(self.switch.max_city_exact_rows) if in_city else self.switch.threshold_sql()
@@ -323,15 +326,16 @@ WITH limits AS MATERIALIZED (SELECT {threshold} AS threshold),
     WHERE l.listing_key = ANY (ARRAY(SELECT listing_key FROM nearest))
 ),"""
 
-# In a city: the filters and the half-precision distances from one index-only scan of the
-# city's range of the covering index that holds the vectors (migration 0070). Ordered by its
-# keys because, with sorts disabled, no other path is free: the planner cannot trade it for a
+# Filters on a city or a property subtype: the filters and the half-precision distances from
+# one index-only scan of the covering index that holds the vectors (migration 0070; keyed by
+# city, then subtype: a subtype alone is a skip scan over the cities). Ordered by its keys
+# because, with sorts disabled, no other path is free: the planner cannot trade it for a
 # bitmap scan that reads every matching row from the table.
-_MATCHING_IN_CITY: Final = """matching AS MATERIALIZED (
+_MATCHING_FROM_COVER: Final = """matching AS MATERIALIZED (
     SELECT listing_key, {index_near} AS near FROM listings l WHERE {where}
     ORDER BY lower(l.city), lower(l.property_sub_type) {match_limit}
 )"""
-_NEAREST_IN_CITY: Final = """nearest AS MATERIALIZED (
+_NEAREST_FROM_COVER: Final = """nearest AS MATERIALIZED (
     SELECT listing_key FROM matching, limits WHERE {exact_gate}
     ORDER BY near NULLS LAST, listing_key LIMIT {exact_pool}
 )"""

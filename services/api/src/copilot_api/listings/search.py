@@ -225,9 +225,16 @@ async def _search(
     """Rows offset..offset+limit of [listings meeting every filter, then unknowns]."""
     met, unknown = met_condition(filters), unknown_condition(filters)
     met_graph, unknown_graph = status_graphs(filters)
-    in_city = any(f.field == "City" and f.op in (Op.EQ, Op.IN) for f in filters)
+    in_city = _narrows(filters, "City")
     counts, page = await ranker.count_and_rank(
-        connection, met, unknown, limit, offset, forced, in_city=in_city
+        connection,
+        met,
+        unknown,
+        limit,
+        offset,
+        forced,
+        keyed=in_city or _narrows(filters, "PropertySubType"),
+        in_city=in_city,
     )
     cap = ranker.switch.count_cap
     plan: Plan = forced or ("exact" if counts.met <= counts.threshold else "index")
@@ -273,6 +280,11 @@ def _hit(row: RankedRow, filters: list[Filter]) -> SearchHit:
             "text_rank": row.text_rank,
         },
     )
+
+
+def _narrows(filters: Sequence[Filter], field: str) -> bool:
+    """Whether the filters hold `field` to one value or a few (a key of a covering index)."""
+    return any(f.field == field and f.op in (Op.EQ, Op.IN) for f in filters)
 
 
 def status_graphs(filters: Sequence[Filter]) -> tuple[VectorGraph | None, VectorGraph | None]:
