@@ -79,6 +79,12 @@ def _answers(url: str, expressions: dict[str, str]) -> dict[str, set[str]]:
     return answers
 
 
+def _plan(connection: psycopg.Connection[Any], query: str) -> str:
+    """EXPLAIN with sequential scans off, as searches run."""
+    connection.execute("SET enable_seqscan = off")
+    return "\n".join(row[0] for row in connection.execute(f"EXPLAIN {query}"))
+
+
 def _documents(url: str) -> list[tuple[str, str]]:
     with psycopg.connect(url) as connection:
         rows = connection.execute("SELECT listing_key, md5(data::text) FROM listings ORDER BY 1")
@@ -115,15 +121,11 @@ def test_0050_adds_the_columns_keeps_every_listing_and_every_answer(before_0050_
             " count(*) FILTER (WHERE association_yn IS NULL) FROM listings"
         ).fetchone()
         # Without a city, a subtype filter is a range of the covering index (0060), not a
-        # read of all of it; searches turn sequential scans off, as here.
-        connection.execute("SET enable_seqscan = off")
-        subtype_plan = "\n".join(
-            row[0]
-            for row in connection.execute(
-                "EXPLAIN SELECT listing_key FROM listings WHERE"
-                " lower(property_sub_type) = 'condominium' AND bedrooms_total >= 2"
-                " AND lower(standard_status) = 'active'"
-            )
+        # read of all of it.
+        subtype_plan = _plan(
+            connection,
+            "SELECT listing_key FROM listings WHERE lower(property_sub_type) = 'condominium'"
+            " AND bedrooms_total >= 2 AND lower(standard_status) = 'active'",
         )
     assert cover is not None
     assert "basement" in cover[0]
@@ -148,14 +150,11 @@ def test_0070_copies_every_vector_into_the_city_covering_index(before_0050_url: 
             ).fetchall()
         )
         # A search in a city takes its filters and distances from the index alone.
-        connection.execute("SET enable_seqscan = off")
-        city_plan = "\n".join(
-            row[0]
-            for row in connection.execute(
-                "EXPLAIN SELECT listing_key, embedding_half <=> embedding_half FROM listings l"
-                " WHERE lower(city) = 'ames' AND bedrooms_total >= 2"
-                " ORDER BY lower(l.city), lower(l.property_sub_type)"
-            )
+        city_plan = _plan(
+            connection,
+            "SELECT listing_key, embedding_half <=> embedding_half FROM listings l"
+            " WHERE lower(city) = 'ames' AND bedrooms_total >= 2"
+            " ORDER BY lower(l.city), lower(l.property_sub_type)",
         )
     assert copies == (240, 240)
     # The vector stays in the row; the copy, read only by the index, goes out of line first.
