@@ -45,7 +45,7 @@ from bench.search_anchor import anchor_queries, run_anchor
 from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.listings.fields import Op, embedding_text
 from copilot_api.listings.filters import Filter
-from copilot_api.listings.ranking import HNSW_EF_SEARCH
+from copilot_api.listings.ranking import HNSW_EF_SEARCH, PlanSwitch
 from copilot_api.listings.samples import generate_listings
 from copilot_api.listings.search import nearest
 from copilot_api.listings.store import HNSW_EF_CONSTRUCTION, HNSW_M, VECTOR_GRAPHS
@@ -459,7 +459,8 @@ async def _recall(url: str) -> dict[str, Any]:
         "exact_ms_p50": semantic["exact_ms_p50"],
         "hnsw": {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH},
         "note": "queries are the semantic words of agent searches (the vector ranking sees only "
-        f"those); filters broad enough for the index plan; tie-aware: a result counts when its "
+        f"those); the HNSW path under each filter set (searches in a city rank exactly up to "
+        f"{PlanSwitch().max_city_exact_rows:,} matches); tie-aware: a result counts when its "
         f"distance is within {TIE_EPSILON} of the 10th true distance",
     }
 
