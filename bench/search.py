@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -338,6 +339,7 @@ async def _load(
     plans: Counter[str] = Counter()
     server_ms: list[float] = []
     errors: Counter[int] = Counter()
+    per_query = [_QueryFigures() for _ in bodies]
     answers: dict[int, dict[str, Any]] = {}
     counter = iter(range(warmup + requests))
     lock = asyncio.Lock()
@@ -359,13 +361,16 @@ async def _load(
                     answers[index % len(bodies)] = json.loads(payload)
                 if index < warmup:
                     continue
+                of_query = per_query[index % len(bodies)]
                 if status != 200:
                     errors[status] += 1
+                    of_query.errors += 1
                     continue
                 latencies.append(elapsed)
                 answer = json.loads(payload)
                 plans[answer["plan"]] += 1
                 server_ms.append(answer["took_ms"])
+                of_query.add(elapsed, answer)
         finally:
             await connection.close()
 
@@ -382,8 +387,39 @@ async def _load(
         "server_took_ms_p50": round(statistics.median(server_ms), 1) if server_ms else None,
         "plans": dict(plans),
         "queries": len(SEARCH_QUERIES),
+        "per_query": {
+            query: of_query.summary()
+            for query, of_query in zip(SEARCH_QUERIES, per_query, strict=True)
+        },
     }
     return figures, [answers[index] for index in range(len(bodies))]
+
+
+@dataclass
+class _QueryFigures:
+    """One bench query under load: where a slow p95 or the errors come from."""
+
+    latencies: list[float] = field(default_factory=list)
+    server_ms: list[float] = field(default_factory=list)
+    plans: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+
+    def add(self, elapsed_ms: float, answer: dict[str, Any]) -> None:
+        self.latencies.append(elapsed_ms)
+        self.server_ms.append(answer["took_ms"])
+        self.plans[answer["plan"]] += 1
+
+    def summary(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies)
+        return {
+            "plans": dict(self.plans),
+            "p50_ms": round(_percentile(ordered, 50), 1),
+            "p95_ms": round(_percentile(ordered, 95), 1),
+            "server_took_ms_p50": round(statistics.median(self.server_ms), 1)
+            if self.server_ms
+            else None,
+            "errors": self.errors,
+        }
 
 
 async def _answer_the_rest(

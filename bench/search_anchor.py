@@ -24,6 +24,7 @@ from copilot_api.ai.embeddings import LocalEmbeddingProvider
 from copilot_api.listings.filters import Filter, met_condition, parse_filters
 from copilot_api.listings.ranking import HNSW_EF_SEARCH
 from copilot_api.listings.search import status_graphs
+from copilot_api.listings.store import graph_clause
 from copilot_api.listings.vectors import vector_literal
 
 SESSION_SETTINGS = (
@@ -49,8 +50,7 @@ def anchor_queries(
         filters: list[Filter] = parse_filters(answer["filters"])
         condition, params = met_condition(filters)
         graph, _ = status_graphs(filters)  # the HNSW graph of the status, as searches walk it
-        if graph is not None:
-            condition = condition + sql.SQL(" AND " + graph.predicate)
+        condition = condition + sql.SQL(graph_clause(graph))
         vector = provider.embed_sync([answer["semantic_query"] or answer["query"]])[0]
         if not np.any(vector):
             statement = sql.SQL(

@@ -265,8 +265,8 @@ def test_a_failure_mid_batch_rolls_the_whole_batch_back(database_url: str) -> No
 
 @pytest.mark.slow
 def test_a_killed_ingest_leaves_no_partial_batch(database_url: str, tmp_path: Path) -> None:
-    """A real crash: the CLI is SIGKILLed while PostgreSQL is inside its second batch (its
-    second writer may have written the third)."""
+    """A real crash: the CLI is SIGKILLed while PostgreSQL is inside its second batch, after the
+    first committed (its second writer may have written the third)."""
     apply_migrations(database_url)
     stall_inserts_of(database_url, "K75", seconds=60)
     path = tmp_path / "feed.jsonl"
@@ -290,6 +290,9 @@ def test_a_killed_ingest_leaves_no_partial_batch(database_url: str, tmp_path: Pa
     )
     try:
         backend = _wait_for_sleeping_insert(database_url, deadline=time.monotonic() + 60)
+        # The two writers run the first two batches at once: the kill must come after the
+        # first one's commit, or both are (rightly) rolled back and the test shows nothing.
+        _wait_for_keys(database_url, "K1", "K50", deadline=time.monotonic() + 60)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         with psycopg.connect(database_url, autocommit=True) as connection:
@@ -302,6 +305,14 @@ def test_a_killed_ingest_leaves_no_partial_batch(database_url: str, tmp_path: Pa
     first = [f"K{n}" for n in range(1, 51)]
     third = [f"K{n}" for n in range(101, 151)]
     assert keys_in(database_url) in (sorted(first), sorted(first + third))
+
+
+def _wait_for_keys(url: str, *keys: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if set(keys) <= set(keys_in(url)):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{', '.join(keys)} never committed")
 
 
 def _wait_for_sleeping_insert(url: str, deadline: float) -> int:

@@ -34,7 +34,7 @@ from psycopg import AsyncConnection, sql
 
 from copilot_api.listings.fields import FIELDS
 from copilot_api.listings.sorting import Sort
-from copilot_api.listings.store import COVERED_DIMENSIONS, VectorGraph
+from copilot_api.listings.store import COVERED_DIMENSIONS, VectorGraph, graph_clause
 
 Plan = Literal["exact", "index"]
 Condition = tuple[sql.Composable, list[Any]]
@@ -211,9 +211,8 @@ class Ranker:
             candidates, uses = _INDEX_CANDIDATES, 1
         else:
             candidates, uses = _SORTED_INDEX_CANDIDATES, 3
-        in_graph = sql.SQL("") if graph is None else sql.SQL(f" AND {graph.predicate}")
         query = sql.SQL(candidates + _RANKING + _PAGE_SELECT).format(
-            where=condition, in_graph=in_graph, **self._parts(limit, offset)
+            where=condition, in_graph=sql.SQL(graph_clause(graph)), **self._parts(limit, offset)
         )
         rows = await (await connection.execute(query, params * uses)).fetchall()
         return [_ranked_row(row) for row in rows]

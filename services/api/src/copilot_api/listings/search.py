@@ -52,7 +52,7 @@ from copilot_api.listings.ranking import (
     settings_statement,
 )
 from copilot_api.listings.sorting import Sort
-from copilot_api.listings.store import ACTIVE_GRAPH, OTHER_GRAPH, VectorGraph
+from copilot_api.listings.store import ACTIVE_GRAPH, OTHER_GRAPH, VectorGraph, graph_clause
 from copilot_api.listings.vectors import vector_literal
 from copilot_api.listings.vocabulary import VocabularyCache
 from copilot_api.storage.database import Database
@@ -333,9 +333,9 @@ async def nearest(
     nearest_first: sql.Composable = sql.SQL("")
     if plan == "index":
         graph, _ = status_graphs(filters)
-        in_graph = "" if graph is None else f" AND {graph.predicate}"
         nearest_first = sql.SQL(
-            in_graph + " ORDER BY embedding::halfvec({n}) <=> {v}::halfvec({n}) LIMIT {pool}"
+            graph_clause(graph)
+            + " ORDER BY embedding::halfvec({n}) <=> {v}::halfvec({n}) LIMIT {pool}"
         ).format(n=sql.Literal(len(vector)), v=literal, pool=sql.Literal(max(pool, k)))
     statement = sql.SQL(
         "SELECT listing_key, d FROM (SELECT listing_key, embedding <=> {v}::vector AS d"

@@ -31,6 +31,11 @@ class VectorGraph:
     predicate: str  # over the listings row; a query must state it verbatim to use the graph
 
 
+def graph_clause(graph: VectorGraph | None) -> str:
+    """What a query adds to its WHERE to walk `graph` (nothing without one)."""
+    return "" if graph is None else f" AND {graph.predicate}"
+
+
 # Two graphs split the table by status: listings Active or without a status (what agents search:
 # the default filter; the unstated ones are its "unknown" tier), and all others. A search walks
 # the graph its status filter selects (ranking.py), so no graph visit is spent on a listing the

@@ -1,10 +1,10 @@
 -- An exact-plan search read every matching row from the table to compute its distance: a random
 -- page visit each (about 2.5 us; 17 of the 39 ms of "homes in Madison under 600k" at 100,000
--- listings, bench/search.py). Searches in a city (most agent searches name one) now take the
+-- listings, bench/search.py). Searches that name a city or a property subtype now take the
 -- filters and a half-precision copy of the vector from one index-only scan of a second covering
--- index keyed by city (about 1 us a row), and read only the nearest candidates from the table.
--- The subtype-first index stays for every other search: this one is four times wider, and a
--- filter on neither key reads a whole index.
+-- index keyed by city, then subtype (about 0.4 us an entry), and read only the nearest
+-- candidates from the table. The subtype-first index (0060) stays for every other search: this
+-- one is four times wider, and a filter on neither key reads a whole index.
 -- A btree entry holds at most about 2.7 KB: vectors of more than 1,024 dimensions are not
 -- copied (their searches read the table, as before). Adding the column rewrites the table once.
 -- The copy is stored out of line (only the index reads it), and the vector in line (MAIN, as
