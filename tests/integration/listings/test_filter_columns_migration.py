@@ -79,10 +79,14 @@ def _answers(url: str, expressions: dict[str, str]) -> dict[str, set[str]]:
     return answers
 
 
-def _plan(connection: psycopg.Connection[Any], query: str) -> str:
+def _plan(
+    connection: psycopg.Connection[Any], query: str | psycopg.sql.Composable, params: Any = None
+) -> str:
     """EXPLAIN with sequential scans off, as searches run."""
     connection.execute("SET enable_seqscan = off")
-    return "\n".join(row[0] for row in connection.execute(f"EXPLAIN {query}"))
+    body = psycopg.sql.SQL(query) if isinstance(query, str) else query
+    statement = psycopg.sql.SQL("EXPLAIN ") + body
+    return "\n".join(str(row[0]) for row in connection.execute(statement, params))
 
 
 def _documents(url: str) -> list[tuple[str, str]]:
@@ -172,12 +176,8 @@ def test_0090_a_rare_basement_contains_filter_reads_the_trigram_index(
         condition, params = met_condition([basement, active])
         with psycopg.connect(before_0050_url) as connection:
             connection.execute("ANALYZE listings")
-            connection.execute("SET enable_seqscan = off")
-            rows = connection.execute(
-                psycopg.sql.SQL("EXPLAIN SELECT count(*) FROM listings WHERE ") + condition,
-                params,
-            )
-            return "\n".join(str(row[0]) for row in rows)
+            query = psycopg.sql.SQL("SELECT count(*) FROM listings WHERE ") + condition
+            return _plan(connection, query, params)
 
     # The search's own condition (filters.py), so the index expression is checked against it.
     # Few listings have a walkout basement: the trigram index finds them. "Finished" is on 96
